@@ -1,0 +1,6 @@
+"""SQL aggregation over the attribution projection."""
+
+from rollback_rate.aggregation.query import DIMENSIONS, PERIODS, ReportQuery, parse_query
+from rollback_rate.aggregation.sql import Counts, aggregate
+
+__all__ = ["DIMENSIONS", "PERIODS", "Counts", "ReportQuery", "aggregate", "parse_query"]

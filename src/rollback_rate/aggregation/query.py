@@ -1,0 +1,63 @@
+"""What a report asks for, independent of how it is rendered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rollback_rate.errors import InvalidOption
+from rollback_rate.timeutil import now_micros, parse_timestamp, parse_window
+
+DIMENSIONS = ("model", "environment", "team")
+PERIODS = ("week", "month")
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    """A report's options; times and the window in UTC microseconds."""
+
+    as_of: int
+    window: int
+    by: tuple[str, ...] = ()
+    period: str | None = None
+    model: str | None = None
+    environment: str | None = None
+    team: str | None = None
+    since: int | None = None
+    until: int | None = None
+
+    def __post_init__(self) -> None:
+        unknown = [name for name in self.by if name not in DIMENSIONS]
+        if unknown:
+            raise InvalidOption(f"--by {', '.join(unknown)} is not one of {', '.join(DIMENSIONS)}")
+        if len(set(self.by)) != len(self.by):
+            raise InvalidOption("--by names a dimension twice")
+        if self.period is not None and self.period not in PERIODS:
+            raise InvalidOption(f"--period {self.period!r} is not one of {', '.join(PERIODS)}")
+        if self.window <= 0:
+            raise InvalidOption("window must be longer than zero")
+
+
+def parse_query(
+    *,
+    window: str,
+    as_of: str | None,
+    by: str | None = None,
+    period: str | None = None,
+    model: str | None = None,
+    environment: str | None = None,
+    team: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> ReportQuery:
+    """Option text (CLI flags, HTTP query parameters) to a query; one parser for both."""
+    return ReportQuery(
+        as_of=parse_timestamp(as_of, "as_of") if as_of else now_micros(),
+        window=parse_window(window),
+        by=tuple(part.strip() for part in by.split(",") if part.strip()) if by else (),
+        period=period,
+        model=model,
+        environment=environment,
+        team=team,
+        since=parse_timestamp(since, "since") if since else None,
+        until=parse_timestamp(until, "until") if until else None,
+    )

@@ -1,0 +1,6 @@
+"""Per-stream attribution: which deployments were rolled back, when, and by what."""
+
+from rollback_rate.attribution.projection import rebuild_all, refresh_streams
+from rollback_rate.attribution.stack import StreamEvent, StreamState, apply
+
+__all__ = ["StreamEvent", "StreamState", "apply", "rebuild_all", "refresh_streams"]

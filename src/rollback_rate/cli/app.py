@@ -1,0 +1,89 @@
+"""Root command, global options and the translation of domain errors to exit code 2."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from rollback_rate.errors import InvalidInput, RollbackRateError
+from rollback_rate.store import Database, open_database
+
+
+class _Group(TyperGroup):
+    """Every RollbackRateError becomes one clear message and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InvalidInput as exc:
+            for problem in exc.problems:
+                click.echo(f"invalid: {problem}", err=True)
+            if exc.total_invalid > len(exc.problems):
+                click.echo(f"... and {exc.total_invalid - len(exc.problems)} more", err=True)
+            click.echo(f"error: {exc}", err=True)
+            raise click.exceptions.Exit(2) from None
+        except RollbackRateError as exc:
+            click.echo(f"error: {exc}", err=True)
+            raise click.exceptions.Exit(2) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    help="Measure Model Rollback Rate: how often deployed models are rolled back, and why.",
+)
+
+
+@dataclass
+class Settings:
+    db_url: str | None
+    _database: Database | None = None
+
+    def database(self) -> Database:
+        if self._database is None:
+            self._database = open_database(self.db_url)
+        return self._database
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="ROLLBACK_RATE_DB",
+            help="Database URL: sqlite:///path.db or postgresql://user@host/db "
+            "(default: a SQLite file in the user data directory).",
+        ),
+    ] = None,
+) -> None:
+    ctx.obj = Settings(db)
+    ctx.call_on_close(lambda: ctx.obj._database and ctx.obj._database.dispose())
+
+
+def settings(ctx: typer.Context) -> Settings:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Settings)
+    return obj
+
+
+def main() -> None:
+    app(prog_name="rollback-rate")
+
+
+def _register() -> None:
+    from rollback_rate.cli import database, demo, importing, record, report  # noqa: F401
+
+
+_register()
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

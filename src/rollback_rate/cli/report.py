@@ -1,0 +1,95 @@
+"""`report` and `check`: the rate, and the quality gate built on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rollback_rate.aggregation import parse_query
+from rollback_rate.cli.app import app, settings
+from rollback_rate.cli.options import (
+    AsOf,
+    By,
+    EnvFilter,
+    ModelFilter,
+    Period,
+    Since,
+    TeamFilter,
+    Until,
+    Window,
+)
+from rollback_rate.metrics import build_report
+from rollback_rate.render import render
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    window: Window = "7d",
+    as_of: AsOf = None,
+    by: By = None,
+    period: Period = None,
+    model: ModelFilter = None,
+    environment: EnvFilter = None,
+    team: TeamFilter = None,
+    since: Since = None,
+    until: Until = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, json, csv or markdown.")] = "table",
+    output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
+) -> None:
+    """Report Model Rollback Rate, overall and by group or period."""
+    query = parse_query(
+        window=window,
+        as_of=as_of,
+        by=by,
+        period=period,
+        model=model,
+        environment=environment,
+        team=team,
+        since=since,
+        until=until,
+    )
+    text = render(build_report(settings(ctx).database(), query), fmt)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    max_rate: Annotated[float, typer.Option("--max-rate", help="Highest acceptable rate, %.")],
+    window: Window = "7d",
+    as_of: AsOf = None,
+    model: ModelFilter = None,
+    environment: EnvFilter = None,
+    team: TeamFilter = None,
+    since: Since = None,
+    until: Until = None,
+) -> None:
+    """Exit 1 when the settled rollback rate is above --max-rate: a gate for pipelines."""
+    query = parse_query(
+        window=window,
+        as_of=as_of,
+        model=model,
+        environment=environment,
+        team=team,
+        since=since,
+        until=until,
+    )
+    summary = build_report(settings(ctx).database(), query).overall
+    if summary.rollback_rate is None:
+        typer.echo(f"ok: no settled deployments yet ({summary.pending} pending)")
+        return
+    verdict = (
+        f"rollback rate {summary.rollback_rate:.1f}% ({summary.rollbacks} of "
+        f"{summary.settled} settled deployments)"
+    )
+    if summary.rollback_rate > max_rate:
+        typer.echo(f"fail: {verdict} is above the limit of {max_rate:g}%")
+        raise typer.Exit(1)
+    typer.echo(f"ok: {verdict} is within the limit of {max_rate:g}%")

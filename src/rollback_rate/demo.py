@@ -1,0 +1,195 @@
+"""Realistic sample history for `rollback-rate demo`: a year of ML deployments.
+
+Five teams, ten models with different risk profiles, a staging and a production stream
+each, explicit and inferred rollbacks, automated canary aborts, a few late rollbacks and
+redeploys. Seeded, so the same seed tells the same story.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from rollback_rate.timeutil import MICROS_PER_HOUR, iso_utc
+
+HOUR = MICROS_PER_HOUR
+DAY = 24 * HOUR
+
+
+@dataclass(frozen=True)
+class Profile:
+    team: str
+    model: str
+    deploys_per_week: float
+    rollback_chance: float
+    automated_share: float
+    causes: tuple[tuple[str, int], ...]
+
+
+PROFILES = (
+    Profile(
+        "search",
+        "query-ranker",
+        2.0,
+        0.06,
+        0.7,
+        (("performance_regression", 5), ("latency", 3), ("edge_case_regression", 2)),
+    ),
+    Profile(
+        "search",
+        "spell-corrector",
+        0.7,
+        0.03,
+        0.2,
+        (("edge_case_regression", 3), ("unexpected_behaviour", 1)),
+    ),
+    Profile(
+        "fraud",
+        "fraud-scorer",
+        1.5,
+        0.12,
+        0.8,
+        (("data_schema_change", 5), ("data_drift", 3), ("downstream_failure", 2)),
+    ),
+    Profile(
+        "fraud",
+        "chargeback-predictor",
+        0.5,
+        0.08,
+        0.3,
+        (("data_schema_change", 2), ("dependency_change", 2)),
+    ),
+    Profile(
+        "recsys",
+        "home-recommender",
+        3.0,
+        0.09,
+        0.6,
+        (("performance_regression", 4), ("staging_mismatch", 3), ("latency", 2)),
+    ),
+    Profile(
+        "recsys",
+        "similar-items",
+        1.0,
+        0.04,
+        0.5,
+        (("infrastructure", 2), ("performance_regression", 1)),
+    ),
+    Profile(
+        "pricing",
+        "dynamic-pricing",
+        1.2,
+        0.22,
+        0.4,
+        (("data_schema_change", 3), ("unexpected_behaviour", 3), ("staging_mismatch", 2)),
+    ),
+    Profile(
+        "pricing", "demand-forecast", 0.6, 0.05, 0.1, (("data_drift", 3), ("dependency_change", 1))
+    ),
+    Profile(
+        "trust-safety",
+        "toxicity-classifier",
+        0.8,
+        0.10,
+        0.5,
+        (("safety", 3), ("edge_case_regression", 3)),
+    ),
+    Profile(
+        "trust-safety",
+        "llm-guardrail",
+        2.5,
+        0.15,
+        0.6,
+        (("safety", 4), ("dependency_change", 3), ("latency", 2), ("other", 1)),
+    ),
+)
+
+
+def demo_events(now: int, seed: int = 7, days: int = 365) -> Iterator[dict[str, Any]]:
+    """Canonical events for every profile, ending at `now` (UTC microseconds)."""
+    rng = random.Random(seed)
+    for profile in PROFILES:
+        yield from _model_history(rng, profile, now - days * DAY, now)
+
+
+def _model_history(
+    rng: random.Random, p: Profile, start: int, end: int
+) -> Iterator[dict[str, Any]]:
+    t = start + int(rng.uniform(0, 3) * DAY)
+    minor = 0
+    live: list[str] = []
+    while t < end:
+        minor += 1
+        version = f"1.{minor}.0"
+        base = {"model": p.model, "team": p.team}
+        # Staging first: sometimes it catches the problem, which is what staging is for.
+        yield {
+            **base,
+            "type": "deployment",
+            "version": version,
+            "environment": "staging",
+            "timestamp": iso_utc(t),
+        }
+        if rng.random() < 0.05:
+            yield {
+                **base,
+                "type": "rollback",
+                "environment": "staging",
+                "timestamp": iso_utc(t + 2 * HOUR),
+                "cause": "staging_mismatch",
+            }
+        prod = t + int(rng.uniform(4, 30) * HOUR)
+        if prod >= end:
+            return
+        event_id = f"demo-{p.model}-{version}" if rng.random() < 0.5 else None
+        yield {
+            **base,
+            "type": "deployment",
+            "version": version,
+            "timestamp": iso_utc(prod),
+            **({"id": event_id} if event_id else {}),
+        }
+        if rng.random() < 0.04:  # a config-only redeploy of the live version: not counted
+            yield {
+                **base,
+                "type": "deployment",
+                "version": version,
+                "timestamp": iso_utc(prod + 6 * HOUR),
+                "note": "config redeploy",
+            }
+        next_t = prod + int(rng.expovariate(p.deploys_per_week / 7) * DAY) + HOUR
+        if rng.random() < p.rollback_chance and live:
+            delay = _rollback_delay(rng)
+            at = prod + delay
+            if at < end:
+                yield _rollback(rng, p, live[-1], at)
+                next_t = max(next_t, at + DAY)
+                t = next_t
+                continue
+        live.append(version)
+        t = next_t
+
+
+def _rollback_delay(rng: random.Random) -> int:
+    if rng.random() < 0.07:  # found late: after the observation window closed
+        return int(rng.uniform(8, 20) * DAY)
+    return int(min(rng.lognormvariate(1.3, 1.1), 160) * HOUR)
+
+
+def _rollback(rng: random.Random, p: Profile, previous: str, at: int) -> dict[str, Any]:
+    automated = rng.random() < p.automated_share
+    causes, weights = zip(*p.causes, strict=True)
+    cause = rng.choices(causes, weights)[0] if rng.random() < 0.9 else None
+    event: dict[str, Any] = {
+        "model": p.model,
+        "team": p.team,
+        "timestamp": iso_utc(at),
+        "automated": automated,
+    }
+    if cause:
+        event["cause"] = cause
+    if rng.random() < 0.35:  # re-deploying the previous version: an inferred rollback
+        return {**event, "type": "deployment", "version": previous}
+    return {**event, "type": "rollback", "version": previous}

@@ -1,0 +1,59 @@
+"""Domain exceptions, raised in the core and translated only at the edges (CLI, HTTP)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class RollbackRateError(Exception):
+    """Base class: every error the tool reports to a user without a traceback."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in the input: where (line, index or event), which field, why."""
+
+    location: str
+    field: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        field = f"{self.field}: " if self.field else ""
+        return f"{self.location}: {field}{self.reason}"
+
+
+class InvalidEvent(RollbackRateError):
+    """An event breaks the canonical contract; carries every problem found in it."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+class InvalidInput(RollbackRateError):
+    """A batch or file had invalid events; nothing from it was stored."""
+
+    def __init__(self, problems: list[Problem], total_invalid: int | None = None) -> None:
+        self.problems = problems
+        self.total_invalid = total_invalid if total_invalid is not None else len(problems)
+        super().__init__(f"{self.total_invalid} invalid event(s); nothing was stored")
+
+
+class InvalidOption(RollbackRateError):
+    """A report option (window, timestamp, grouping) cannot be understood."""
+
+
+class InvalidPayload(RollbackRateError):
+    """A source payload (webhook body or exported file entry) is malformed for its source."""
+
+
+class SignatureMismatch(RollbackRateError):
+    """A webhook's signature or token does not verify against the stored secret."""
+
+
+class UnknownSource(RollbackRateError):
+    """No adapter is registered under the requested source name."""
+
+
+class DatabaseUnavailable(RollbackRateError):
+    """The database URL cannot be opened or reached."""

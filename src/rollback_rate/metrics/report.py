@@ -1,0 +1,60 @@
+"""A whole report: overall, per group and per period, in the stable JSON shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rollback_rate.aggregation import ReportQuery, aggregate
+from rollback_rate.metrics.summary import Summary, summarise
+from rollback_rate.store import Database
+from rollback_rate.timeutil import MICROS_PER_HOUR, iso_utc
+
+
+@dataclass(frozen=True)
+class Report:
+    query: ReportQuery
+    overall: Summary
+    groups: list[tuple[dict[str, Any], Summary]] = field(default_factory=list)
+    periods: list[tuple[str, Summary]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The machine interface of `report --format json` and `GET /api/v1/report`."""
+        q = self.query
+        return {
+            "as_of": iso_utc(q.as_of),
+            "window_hours": q.window / MICROS_PER_HOUR,
+            "filters": {
+                "model": q.model,
+                "environment": q.environment,
+                "team": q.team,
+                "since": iso_utc(q.since) if q.since is not None else None,
+                "until": iso_utc(q.until) if q.until is not None else None,
+                "by": list(q.by),
+                "period": q.period,
+            },
+            "overall": self.overall.as_dict(),
+            "groups": [{"key": key, **summary.as_dict()} for key, summary in self.groups],
+            "periods": [{"period": p, **summary.as_dict()} for p, summary in self.periods],
+        }
+
+
+def build_report(database: Database, query: ReportQuery) -> Report:
+    """Aggregate in the database, then compute rates, intervals and bands per group."""
+    with database.read() as conn:
+        overall = aggregate(conn, query, ())[()]
+        groups = aggregate(conn, query, query.by) if query.by else {}
+        periods = aggregate(conn, query, (query.period,)) if query.period else {}
+    return Report(
+        query=query,
+        overall=summarise(overall),
+        groups=[
+            (dict(zip(query.by, key, strict=True)), summarise(counts))
+            for key, counts in sorted(groups.items(), key=lambda kv: _sortable(kv[0]))
+        ],
+        periods=[(key[0], summarise(counts)) for key, counts in sorted(periods.items())],
+    )
+
+
+def _sortable(key: tuple[Any, ...]) -> tuple[tuple[bool, str], ...]:
+    return tuple((part is None, str(part or "")) for part in key)

@@ -1,0 +1,116 @@
+"""JSON, CSV, Markdown and terminal-table renderings of one report."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+
+import orjson
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from rollback_rate.errors import InvalidOption
+from rollback_rate.metrics import Report
+from rollback_rate.render.rows import COLUMNS, hours, label, pct, report_rows
+
+
+def render_json(report: Report) -> str:
+    return orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n"
+
+
+def render_csv(report: Report) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(report_rows(report))
+    return buffer.getvalue()
+
+
+def _cells(row: dict[str, object]) -> list[str]:
+    ci = "n/a" if row["ci95_low"] is None else f"{row['ci95_low']:.1f}-{row['ci95_high']:.1f}%"
+    return [
+        label(row),
+        str(row["deployments"]),
+        str(row["settled"]),
+        str(row["pending"]),
+        str(row["rollbacks"]),
+        pct(row["rollback_rate"]),
+        ci,  # type: ignore[arg-type]
+        str(row["band"] or "n/a"),
+        pct(row["automated_share"]),  # type: ignore[arg-type]
+        str(row["late_rollbacks"]),
+        str(row["orphan_rollbacks"]),
+        hours(row["median_hours_to_rollback"]),
+        str(row["root_causes"] or "-"),  # type: ignore[arg-type]
+    ]
+
+
+HEADERS = [
+    "",
+    "deployed",
+    "settled",
+    "pending",
+    "rolled back",
+    "rate",
+    "95% CI",
+    "band",
+    "automated",
+    "late",
+    "orphan",
+    "median to rollback",
+    "root causes",
+]
+
+
+def headline(report: Report) -> str:
+    """One sentence that never shows a rate without its volume and uncertainty."""
+    s = report.overall
+    window = f"{report.query.window / 3_600_000_000:g} h window"
+    if s.rollback_rate is None:
+        return (
+            f"No settled deployments yet ({s.deployments} deployed, {s.pending} pending, {window})."
+        )
+    low, high = s.ci95 or (0.0, 0.0)
+    return (
+        f"Model Rollback Rate {s.rollback_rate:.1f}% ({s.band}; 95% CI {low:.1f}-{high:.1f}%): "
+        f"{s.rollbacks} of {s.settled} settled deployments rolled back within the "
+        f"{window}; {s.pending} pending, {s.deployments} deployed."
+    )
+
+
+def render_markdown(report: Report) -> str:
+    lines = [headline(report), "", "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
+    for row in report_rows(report):
+        cells = [cell.replace("|", "\\|") for cell in _cells(row)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def render_table(report: Report) -> str:
+    table = Table(*HEADERS, title=headline(report), title_justify="left")
+    for row in report_rows(report):
+        # Text, not markup: a model named '[red]x' must print as written.
+        table.add_row(
+            *(Text(cell) for cell in _cells(row)),
+            style="bold" if row["scope"] == "overall" else None,
+        )
+    console = Console(file=io.StringIO(), width=200, record=True, force_terminal=False)
+    console.print(table)
+    return console.export_text()
+
+
+FORMATS: dict[str, Callable[[Report], str]] = {
+    "table": render_table,
+    "json": render_json,
+    "csv": render_csv,
+    "markdown": render_markdown,
+}
+
+
+def render(report: Report, fmt: str) -> str:
+    try:
+        return FORMATS[fmt](report)
+    except KeyError:
+        raise InvalidOption(f"format {fmt!r} is not one of {', '.join(FORMATS)}") from None

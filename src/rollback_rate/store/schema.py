@@ -1,0 +1,97 @@
+"""Table definitions shared by the store, the projection and the aggregation queries.
+
+The migrations under `migrations/versions` create exactly these tables; a test checks
+that the two agree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid alias).
+Seq = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData()
+
+# Append-only log: rows are inserted, never updated or deleted.
+events = Table(
+    "events",
+    metadata,
+    Column("seq", Seq, primary_key=True, autoincrement=True),
+    Column("event_id", String(200), nullable=False, unique=True),
+    Column("stream_id", Integer, nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("version", String(200)),
+    Column("ts", BigInteger, nullable=False),
+    Column("automated", Boolean, nullable=False),
+    Column("cause", String(100)),
+    Column("team", String(200)),
+    Column("note", Text),
+    Column("attributes", Text),
+    Column("recorded_at", BigInteger, nullable=False),
+    Index("ix_events_stream_order", "stream_id", "ts", "seq"),
+)
+
+# One row per model + environment, holding the attribution state for incremental updates.
+streams = Table(
+    "streams",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("model", String(200), nullable=False),
+    Column("environment", String(200), nullable=False),
+    Column("team", String(200)),
+    Column("stack", Text, nullable=False, server_default="[]"),
+    Column("last_ts", BigInteger),
+    Column("last_seq", BigInteger),
+    UniqueConstraint("model", "environment", name="uq_streams_model_environment"),
+)
+
+# Projection: one row per counted deployment, with the rollback that ended it, if any.
+deployments = Table(
+    "deployments",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("stream_id", Integer, nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("environment", String(200), nullable=False),
+    Column("team", String(200)),
+    Column("version", String(200), nullable=False),
+    Column("deployed_at", BigInteger, nullable=False),
+    Column("week", String(8), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("rolled_back_at", BigInteger),
+    Column("rollback_seq", BigInteger),
+    Column("rollback_automated", Boolean),
+    Column("rollback_cause", String(100)),
+    Index("ix_deployments_deployed_at", "deployed_at"),
+    Index("ix_deployments_stream", "stream_id"),
+    Index("ix_deployments_rolled_back_at", "rolled_back_at"),
+)
+
+# Projection: rollbacks that rolled back no counted deployment.
+orphan_rollbacks = Table(
+    "orphan_rollbacks",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("stream_id", Integer, nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("environment", String(200), nullable=False),
+    Column("team", String(200)),
+    Column("at", BigInteger, nullable=False),
+    Column("week", String(8), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("automated", Boolean, nullable=False),
+    Column("cause", String(100)),
+    Index("ix_orphan_rollbacks_stream", "stream_id"),
+)
