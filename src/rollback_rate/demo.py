@@ -133,13 +133,8 @@ def _model_history(
             "timestamp": iso_utc(t),
         }
         if rng.random() < 0.05:
-            yield {
-                **base,
-                "type": "rollback",
-                "environment": "staging",
-                "timestamp": iso_utc(t + 2 * HOUR),
-                "cause": "staging_mismatch",
-            }
+            at = t + _rollback_delay(rng) // 4
+            yield {**_rollback(rng, p, None, at), "environment": "staging"}
         prod = t + int(rng.uniform(4, 30) * HOUR)
         if prod >= end:
             return
@@ -178,7 +173,7 @@ def _rollback_delay(rng: random.Random) -> int:
     return int(min(rng.lognormvariate(1.3, 1.1), 160) * HOUR)
 
 
-def _rollback(rng: random.Random, p: Profile, previous: str, at: int) -> dict[str, Any]:
+def _rollback(rng: random.Random, p: Profile, previous: str | None, at: int) -> dict[str, Any]:
     automated = rng.random() < p.automated_share
     causes, weights = zip(*p.causes, strict=True)
     cause = rng.choices(causes, weights)[0] if rng.random() < 0.9 else None
@@ -190,6 +185,8 @@ def _rollback(rng: random.Random, p: Profile, previous: str, at: int) -> dict[st
     }
     if cause:
         event["cause"] = cause
+    if previous is None:
+        return {**event, "type": "rollback"}
     if rng.random() < 0.35:  # re-deploying the previous version: an inferred rollback
         return {**event, "type": "deployment", "version": previous}
     return {**event, "type": "rollback", "version": previous}

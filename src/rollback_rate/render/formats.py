@@ -13,7 +13,7 @@ from rich.text import Text
 
 from rollback_rate.errors import InvalidOption
 from rollback_rate.metrics import Report
-from rollback_rate.render.rows import COLUMNS, hours, label, pct, report_rows
+from rollback_rate.render.rows import COLUMNS, hours, pct, report_rows
 
 
 def render_json(report: Report) -> str:
@@ -22,7 +22,7 @@ def render_json(report: Report) -> str:
 
 def render_csv(report: Report) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     writer.writerows(report_rows(report))
     return buffer.getvalue()
@@ -31,7 +31,7 @@ def render_csv(report: Report) -> str:
 def _cells(row: dict[str, object]) -> list[str]:
     ci = "n/a" if row["ci95_low"] is None else f"{row['ci95_low']:.1f}-{row['ci95_high']:.1f}%"
     return [
-        label(row),
+        str(row["label"]),
         str(row["deployments"]),
         str(row["settled"]),
         str(row["pending"]),
@@ -43,8 +43,14 @@ def _cells(row: dict[str, object]) -> list[str]:
         str(row["late_rollbacks"]),
         str(row["orphan_rollbacks"]),
         hours(row["median_hours_to_rollback"]),
-        str(row["root_causes"] or "-"),  # type: ignore[arg-type]
+        _top_causes(str(row["root_causes"])),  # type: ignore[arg-type]
     ]
+
+
+def _top_causes(causes: str, top: int = 3) -> str:
+    parts = [part.replace(":", " ") for part in causes.split(";") if part]
+    more = f", +{len(parts) - top} more" if len(parts) > top else ""
+    return (", ".join(parts[:top]) + more) or "-"
 
 
 HEADERS = [

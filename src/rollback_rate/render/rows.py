@@ -28,20 +28,21 @@ COLUMNS = KEY_COLUMNS + METRIC_COLUMNS
 
 
 def report_rows(report: Report) -> Iterator[dict[str, Any]]:
-    """Overall first, then each group, then each period."""
-    yield _row({"scope": "overall"}, report.overall)
+    """Overall first, then each group, then each period; `label` names the row for people."""
+    yield _row({"scope": "overall"}, report.overall, "overall")
     for key, summary in report.groups:
-        yield _row({"scope": "group", **key}, summary)
+        name = " / ".join("(none)" if value is None else str(value) for value in key.values())
+        yield _row({"scope": "group", **key}, summary, name)
     for period, summary in report.periods:
-        yield _row({"scope": "period", "period": period}, summary)
+        yield _row({"scope": "period", "period": period}, summary, period)
 
 
-def _row(key: dict[str, Any], summary: Summary) -> dict[str, Any]:
+def _row(key: dict[str, Any], summary: Summary, name: str) -> dict[str, Any]:
     data = summary.as_dict()
     low, high = data.pop("ci95") or (None, None)
     causes = ";".join(f"{c['cause']}:{c['count']}" for c in data.pop("root_causes"))
     row = {column: key.get(column) for column in KEY_COLUMNS}
-    row.update(data, ci95_low=low, ci95_high=high, root_causes=causes)
+    row.update(data, ci95_low=low, ci95_high=high, root_causes=causes, label=name)
     return row
 
 
@@ -51,15 +52,3 @@ def pct(value: float | None) -> str:
 
 def hours(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1f} h"
-
-
-def label(row: dict[str, Any]) -> str:
-    """A human name for a row: 'overall', 'fraud-scorer / production', '2026-W03'."""
-    if row["scope"] == "overall":
-        return "overall"
-    parts = [
-        str(row[c]) if row[c] is not None else "(none)"
-        for c in ("model", "environment", "team", "period")
-        if c in row and (row[c] is not None or row["scope"] == "group")
-    ]
-    return " / ".join(parts) or "(none)"
