@@ -148,6 +148,8 @@ def _median_time_to_rollback(
     rkeys = [ranked.c[d] for d in dims]
     statement = select(*rkeys, func.avg(ranked.c.delay)).where(middle).group_by(*rkeys)
     for row in conn.execute(statement):
+        if row[len(dims)] is None:  # no rollbacks: an ungrouped AVG still returns a row
+            continue
         counts = groups.setdefault(tuple(row[: len(dims)]), Counts())
         counts.median_rollback_micros = float(row[len(dims)])
 

@@ -6,7 +6,6 @@ import sys
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -17,19 +16,19 @@ from rollback_rate.store import Database, open_database
 class _Group(TyperGroup):
     """Every RollbackRateError becomes one clear message and exit code 2, never a traceback."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except InvalidInput as exc:
             for problem in exc.problems:
-                click.echo(f"invalid: {problem}", err=True)
+                typer.echo(f"invalid: {problem}", err=True)
             if exc.total_invalid > len(exc.problems):
-                click.echo(f"... and {exc.total_invalid - len(exc.problems)} more", err=True)
-            click.echo(f"error: {exc}", err=True)
-            raise click.exceptions.Exit(2) from None
+                typer.echo(f"... and {exc.total_invalid - len(exc.problems)} more", err=True)
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
         except RollbackRateError as exc:
-            click.echo(f"error: {exc}", err=True)
-            raise click.exceptions.Exit(2) from None
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
 
 
 app = typer.Typer(

@@ -13,31 +13,46 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
 from rollback_rate.cli.app import app, settings
+from rollback_rate.errors import InvalidOption
 from rollback_rate.events import detect_format, read_events
 from rollback_rate.events.readers import FORMATS
 from rollback_rate.ingest import IngestResult, record_events
+from rollback_rate.sources import SOURCES, SourceOptions, get_source
+from rollback_rate.sources.files import IgnoredTally, source_events
+
+FORMAT_HELP = f"{', '.join(FORMATS)} (default: detected), or a source: {', '.join(SOURCES)}."
 
 
 @app.command("import")
 def import_file(
     ctx: typer.Context,
-    file: Annotated[str, typer.Argument(help="JSONL or CSV file of events; - for stdin.")],
-    fmt: Annotated[
-        str | None,
-        typer.Option("--format", help=f"{', '.join(FORMATS)} (default: detected)."),
-    ] = None,
+    file: Annotated[str, typer.Argument(help="File of events or source payloads; - for stdin.")],
+    fmt: Annotated[str | None, typer.Option("--format", help=FORMAT_HELP)] = None,
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Store the valid events, list the rest.")
     ] = False,
+    map_alias: Annotated[
+        list[str] | None,
+        typer.Option("--map-alias", help="MLflow alias to environment, e.g. champion=production."),
+    ] = None,
+    environment: Annotated[
+        str | None,
+        typer.Option("--environment", help="Environment for source payloads that name none."),
+    ] = None,
 ) -> None:
     """Import events; atomic unless --skip-invalid (any invalid line: nothing stored, exit 2)."""
     database = settings(ctx).database()
+    ignored = IgnoredTally()
     with ExitStack() as stack:
         stream = _open(file, stack)
-        chosen = fmt or detect_format(file, stream.peek(512) if hasattr(stream, "peek") else b"")
-        raws = _located(read_events(stream, chosen))
+        if fmt is not None and fmt not in FORMATS:
+            options = SourceOptions(alias_map=parse_alias_map(map_alias), environment=environment)
+            raws = source_events(get_source(fmt), stream, options, ignored)
+        else:
+            head = stream.peek(512) if hasattr(stream, "peek") else b""
+            raws = _located(read_events(stream, fmt or detect_format(file, head)))
         result = record_events(database, raws, skip_invalid=skip_invalid)
-    _print_result(result)
+    _print_result(result, ignored)
 
 
 def _open(file: str, stack: ExitStack) -> Any:
@@ -45,7 +60,7 @@ def _open(file: str, stack: ExitStack) -> Any:
         return sys.stdin.buffer
     path = Path(file)
     if not path.is_file():
-        raise typer.BadParameter(f"{file} is not a readable file", param_hint="FILE")
+        raise InvalidOption(f"{file} is not a readable file")
     handle: IO[bytes] = stack.enter_context(path.open("rb"))
     if not sys.stderr.isatty():
         return handle
@@ -84,9 +99,23 @@ def _located(lines: Iterator[tuple[int, Any]]) -> Iterator[tuple[str, Any]]:
         yield f"line {number}", raw
 
 
-def _print_result(result: IngestResult) -> None:
+def parse_alias_map(pairs: list[str] | None) -> dict[str, str]:
+    """`champion=production` pairs to a mapping; a pair without '=' is a usage error."""
+    mapping: dict[str, str] = {}
+    for pair in pairs or []:
+        alias, sep, environment = pair.partition("=")
+        if not sep or not alias.strip() or not environment.strip():
+            raise InvalidOption(f"--map-alias {pair!r} is not ALIAS=ENVIRONMENT")
+        mapping[alias.strip()] = environment.strip()
+    return mapping
+
+
+def _print_result(result: IngestResult, ignored: IgnoredTally) -> None:
     for problem in result.problems:
         typer.echo(f"invalid: {problem}", err=True)
     if result.invalid > len(result.problems):
         typer.echo(f"... and {result.invalid - len(result.problems)} more", err=True)
-    typer.echo(f"stored {result.stored}, duplicates {result.duplicates}, invalid {result.invalid}")
+    for reason, count in sorted(ignored.reasons.items()):
+        typer.echo(f"ignored {count}: {reason}", err=True)
+    summary = f"stored {result.stored}, duplicates {result.duplicates}, invalid {result.invalid}"
+    typer.echo(summary + (f", ignored {ignored.count}" if ignored.count else ""))
