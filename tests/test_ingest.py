@@ -25,8 +25,9 @@ def test_same_id_twice_is_a_duplicate_not_a_second_event(db):
 
 def test_duplicates_inside_one_batch_are_recognised(db):
     event = deploy("m", "1", "2026-01-01T00:00:00Z")
-    result = record_events(db, located([event, dict(event), {**event, "id": "x"},
-                                        {**event, "id": "x"}]))
+    result = record_events(
+        db, located([event, dict(event), {**event, "id": "x"}, {**event, "id": "x"}])
+    )
     assert (result.stored, result.duplicates) == (2, 2)
 
 
@@ -38,9 +39,11 @@ def test_reimporting_a_file_without_ids_stores_nothing_new(db):
 
 
 def test_an_invalid_event_stores_nothing_and_lists_every_problem(db):
-    events = [deploy("m", "1", "2026-01-01T00:00:00Z"),
-              deploy("m", "2", "2026-01-02T00:00:00"),
-              {"type": "rollback", "model": "", "timestamp": "2026-01-03T00:00:00Z"}]
+    events = [
+        deploy("m", "1", "2026-01-01T00:00:00Z"),
+        deploy("m", "2", "2026-01-02T00:00:00"),
+        {"type": "rollback", "model": "", "timestamp": "2026-01-03T00:00:00Z"},
+    ]
     with pytest.raises(InvalidInput) as info:
         record_events(db, located(events))
     assert [str(p) for p in info.value.problems] == [
@@ -68,8 +71,10 @@ def test_a_failed_batch_leaves_earlier_data_untouched(db):
 def test_a_large_batch_crosses_chunk_and_flush_boundaries(sqlite_db):
     # 12,000 deployments then a deep inferred rollback: exercises chunked inserts,
     # paged replay and batched projection writes.
-    events = [deploy("m", str(i), f"2026-01-01T00:00:{i // 1000:02d}.{i % 1000:03d}Z")
-              for i in range(12_000)]
+    events = [
+        deploy("m", str(i), f"2026-01-01T00:00:{i // 1000:02d}.{i % 1000:03d}Z")
+        for i in range(12_000)
+    ]
     events.append(deploy("m", "0", "2026-01-01T00:01:00Z"))
     result = record_events(sqlite_db, located(events))
     assert result.stored == 12_001
@@ -79,17 +84,24 @@ def test_a_large_batch_crosses_chunk_and_flush_boundaries(sqlite_db):
 
 _VERSIONS = st.sampled_from(["a", "b", "c", "d"])
 _EVENT = st.one_of(
-    st.builds(lambda v, h: deploy("m", v, f"2026-01-01T{h:02d}:00:00Z"), _VERSIONS,
-              st.integers(0, 23)),
-    st.builds(lambda v, h: rollback("m", f"2026-01-01T{h:02d}:30:00Z",
-                                    **({"version": v} if v else {})),
-              st.one_of(st.none(), _VERSIONS), st.integers(0, 23)),
+    st.builds(
+        lambda v, h: deploy("m", v, f"2026-01-01T{h:02d}:00:00Z"), _VERSIONS, st.integers(0, 23)
+    ),
+    st.builds(
+        lambda v, h: rollback("m", f"2026-01-01T{h:02d}:30:00Z", **({"version": v} if v else {})),
+        st.one_of(st.none(), _VERSIONS),
+        st.integers(0, 23),
+    ),
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(events=st.lists(_EVENT, min_size=1, max_size=12, unique_by=lambda e: e["timestamp"]),
-       seed=st.integers(0, 1000))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    events=st.lists(_EVENT, min_size=1, max_size=12, unique_by=lambda e: e["timestamp"]),
+    seed=st.integers(0, 1000),
+)
 def test_result_does_not_depend_on_arrival_order(tmp_path_factory, events, seed):
     from rollback_rate.store import open_database
 

@@ -7,17 +7,33 @@ from tests.helpers import deploy, load, overall, report, rollback
 
 
 def test_rollback_exactly_at_the_window_edge_counts(db):
-    load(db, [deploy("m", "1", "2026-01-01T00:00:00Z"), deploy("m", "2", "2026-01-02T00:00:00Z"),
-              rollback("m", "2026-01-09T00:00:00Z")])  # exactly 7 days after v2
+    load(
+        db,
+        [
+            deploy("m", "1", "2026-01-01T00:00:00Z"),
+            deploy("m", "2", "2026-01-02T00:00:00Z"),
+            rollback("m", "2026-01-09T00:00:00Z"),
+        ],
+    )  # exactly 7 days after v2
     got = overall(db, "2026-02-01T00:00:00Z")
     assert (got["deployments"], got["settled"], got["rollbacks"], got["late_rollbacks"]) == (
-        2, 2, 1, 0)
+        2,
+        2,
+        1,
+        0,
+    )
     assert got["median_hours_to_rollback"] == 168.0
 
 
 def test_one_microsecond_past_the_window_is_late(db):
-    load(db, [deploy("m", "1", "2026-01-01T00:00:00Z"), deploy("m", "2", "2026-01-02T00:00:00Z"),
-              rollback("m", "2026-01-09T00:00:00.000001Z")])
+    load(
+        db,
+        [
+            deploy("m", "1", "2026-01-01T00:00:00Z"),
+            deploy("m", "2", "2026-01-02T00:00:00Z"),
+            rollback("m", "2026-01-09T00:00:00.000001Z"),
+        ],
+    )
     got = overall(db, "2026-02-01T00:00:00Z")
     assert (got["rollbacks"], got["late_rollbacks"], got["rollback_rate"]) == (0, 1, 0.0)
 
@@ -31,19 +47,36 @@ def test_open_windows_are_pending_not_successes(db):
 
 
 def test_a_deployment_rolled_back_early_is_settled_before_its_window_closes(db):
-    load(db, [deploy("m", "1", "2026-01-01T00:00:00Z"), deploy("m", "2", "2026-01-05T00:00:00Z"),
-              rollback("m", "2026-01-05T03:00:00Z", automated=True, cause="latency")])
+    load(
+        db,
+        [
+            deploy("m", "1", "2026-01-01T00:00:00Z"),
+            deploy("m", "2", "2026-01-05T00:00:00Z"),
+            rollback("m", "2026-01-05T03:00:00Z", automated=True, cause="latency"),
+        ],
+    )
     got = overall(db, "2026-01-06T00:00:00Z")
     # v1: window open, not rolled back -> pending; v2: rolled back -> settled.
     assert (got["settled"], got["pending"], got["rollbacks"], got["rollback_rate"]) == (
-        1, 1, 1, 100.0)
+        1,
+        1,
+        1,
+        100.0,
+    )
     assert got["automated_share"] == 100.0
     assert got["root_causes"] == [{"cause": "latency", "count": 1}]
 
 
 def test_events_after_as_of_are_ignored(db):
-    load(db, [deploy("m", "1", "2026-01-01T00:00:00Z"), deploy("m", "2", "2026-01-02T00:00:00Z"),
-              rollback("m", "2026-01-03T00:00:00Z"), deploy("m", "3", "2026-01-20T00:00:00Z")])
+    load(
+        db,
+        [
+            deploy("m", "1", "2026-01-01T00:00:00Z"),
+            deploy("m", "2", "2026-01-02T00:00:00Z"),
+            rollback("m", "2026-01-03T00:00:00Z"),
+            deploy("m", "3", "2026-01-20T00:00:00Z"),
+        ],
+    )
     got = overall(db, "2026-01-02T12:00:00Z")
     assert (got["deployments"], got["settled"], got["rollbacks"]) == (2, 0, 0)
     assert got["rollback_rate"] is None and got["ci95"] is None and got["band"] is None
@@ -59,22 +92,27 @@ def test_empty_database_gives_nulls_not_errors(db):
 
 
 def _two_teams(db):
-    load(db, [
-        deploy("ranker", "1", "2026-01-05T00:00:00Z", team="search"),
-        deploy("ranker", "2", "2026-01-06T00:00:00Z", team="search"),
-        rollback("ranker", "2026-01-06T02:00:00Z", cause="data_drift"),
-        deploy("ranker", "1", "2026-01-06T00:00:00Z", team="search", environment="staging"),
-        deploy("fraud", "a", "2026-02-02T00:00:00Z", team="risk"),
-        deploy("fraud", "b", "2026-02-03T00:00:00Z", team="risk"),
-        deploy("fraud", "a", "2026-02-03T06:00:00Z", automated=True),  # inferred rollback
-    ])
+    load(
+        db,
+        [
+            deploy("ranker", "1", "2026-01-05T00:00:00Z", team="search"),
+            deploy("ranker", "2", "2026-01-06T00:00:00Z", team="search"),
+            rollback("ranker", "2026-01-06T02:00:00Z", cause="data_drift"),
+            deploy("ranker", "1", "2026-01-06T00:00:00Z", team="search", environment="staging"),
+            deploy("fraud", "a", "2026-02-02T00:00:00Z", team="risk"),
+            deploy("fraud", "b", "2026-02-03T00:00:00Z", team="risk"),
+            deploy("fraud", "a", "2026-02-03T06:00:00Z", automated=True),  # inferred rollback
+        ],
+    )
 
 
 def test_groups_by_model_and_team(db):
     _two_teams(db)
     got = report(db, "2026-03-01T00:00:00Z", by="team")
     assert [(g["key"], g["deployments"], g["rollbacks"]) for g in got["groups"]] == [
-        ({"team": "risk"}, 2, 1), ({"team": "search"}, 3, 1)]
+        ({"team": "risk"}, 2, 1),
+        ({"team": "search"}, 3, 1),
+    ]
     risk = got["groups"][0]
     assert risk["automated_rollbacks"] == 1
     assert risk["median_hours_to_rollback"] == 6.0
@@ -85,9 +123,11 @@ def test_group_by_two_dimensions(db):
     _two_teams(db)
     got = report(db, "2026-03-01T00:00:00Z", by="model,environment")
     keys = [g["key"] for g in got["groups"]]
-    assert keys == [{"model": "fraud", "environment": "production"},
-                    {"model": "ranker", "environment": "production"},
-                    {"model": "ranker", "environment": "staging"}]
+    assert keys == [
+        {"model": "fraud", "environment": "production"},
+        {"model": "ranker", "environment": "production"},
+        {"model": "ranker", "environment": "staging"},
+    ]
 
 
 def test_periods_by_iso_week_and_month(db):
@@ -118,8 +158,7 @@ def test_orphans_are_reported_and_attributed_to_nothing(db):
     load(db, [rollback("m", "2026-01-01T00:00:00Z", team="search")])
     got = overall(db, "2026-02-01T00:00:00Z")
     assert (got["orphan_rollbacks"], got["rollbacks"], got["deployments"]) == (1, 0, 0)
-    assert report(db, "2026-02-01T00:00:00Z", by="team")["groups"][0]["key"] == {
-        "team": "search"}
+    assert report(db, "2026-02-01T00:00:00Z", by="team")["groups"][0]["key"] == {"team": "search"}
 
 
 def test_json_shape_is_stable(db):
@@ -128,17 +167,31 @@ def test_json_shape_is_stable(db):
     assert got["window_hours"] == 36.0
     assert got["as_of"] == "2026-01-01T00:00:00Z"
     assert list(got["overall"]) == [
-        "deployments", "settled", "pending", "rollbacks", "rollback_rate", "ci95", "band",
-        "automated_rollbacks", "automated_share", "late_rollbacks", "orphan_rollbacks",
-        "median_hours_to_rollback", "root_causes"]
+        "deployments",
+        "settled",
+        "pending",
+        "rollbacks",
+        "rollback_rate",
+        "ci95",
+        "band",
+        "automated_rollbacks",
+        "automated_share",
+        "late_rollbacks",
+        "orphan_rollbacks",
+        "median_hours_to_rollback",
+        "root_causes",
+    ]
     assert got["groups"] == [] and got["periods"] == []
 
 
 @pytest.mark.parametrize(
     ("options", "message"),
-    [({"by": "region"}, "--by region is not one of"), ({"period": "day"}, "--period 'day'"),
-     ({"window": "7x"}, "window '7x' is not understood"),
-     ({"as_of": "2026-01-01T00:00"}, "has no UTC offset")],
+    [
+        ({"by": "region"}, "--by region is not one of"),
+        ({"period": "day"}, "--period 'day'"),
+        ({"window": "7x"}, "window '7x' is not understood"),
+        ({"as_of": "2026-01-01T00:00"}, "has no UTC offset"),
+    ],
 )
 def test_bad_options_are_explained(sqlite_db, options, message):
     kwargs = {"as_of": "2026-01-01T00:00:00Z", "window": "7d", **options}

@@ -22,16 +22,63 @@ def write_jsonl(path: Path, events: list[dict]) -> Path:
 
 
 def test_record_then_report_json(db_url):
-    assert cli(db_url, "record", "deployment", "--model", "ranker", "--version", "1",
-               "--at", "2026-01-01T00:00:00Z", "--team", "search").exit_code == 0
-    assert cli(db_url, "record", "deployment", "--model", "ranker", "--version", "2",
-               "--at", "2026-01-02T00:00:00Z").exit_code == 0
-    result = cli(db_url, "record", "rollback", "--model", "ranker", "--automated",
-                 "--cause", "latency", "--at", "2026-01-02T04:00:00Z", "--id", "rb-1")
+    assert (
+        cli(
+            db_url,
+            "record",
+            "deployment",
+            "--model",
+            "ranker",
+            "--version",
+            "1",
+            "--at",
+            "2026-01-01T00:00:00Z",
+            "--team",
+            "search",
+        ).exit_code
+        == 0
+    )
+    assert (
+        cli(
+            db_url,
+            "record",
+            "deployment",
+            "--model",
+            "ranker",
+            "--version",
+            "2",
+            "--at",
+            "2026-01-02T00:00:00Z",
+        ).exit_code
+        == 0
+    )
+    result = cli(
+        db_url,
+        "record",
+        "rollback",
+        "--model",
+        "ranker",
+        "--automated",
+        "--cause",
+        "latency",
+        "--at",
+        "2026-01-02T04:00:00Z",
+        "--id",
+        "rb-1",
+    )
     assert result.exit_code == 0, result.output
     assert "recorded rollback of ranker" in result.output
-    again = cli(db_url, "record", "rollback", "--model", "ranker", "--at",
-                "2026-01-02T05:00:00Z", "--id", "rb-1")
+    again = cli(
+        db_url,
+        "record",
+        "rollback",
+        "--model",
+        "ranker",
+        "--at",
+        "2026-01-02T05:00:00Z",
+        "--id",
+        "rb-1",
+    )
     assert "duplicate rollback of ranker" in again.output
     report = cli(db_url, "report", "--as-of", "2026-02-01T00:00:00Z", "--format", "json")
     data = json.loads(report.stdout)
@@ -40,11 +87,21 @@ def test_record_then_report_json(db_url):
 
 
 def test_record_refuses_a_timestamp_without_offset(db_url):
-    result = cli(db_url, "record", "deployment", "--model", "m", "--version", "1",
-                 "--at", "2026-01-01T00:00:00")
+    result = cli(
+        db_url,
+        "record",
+        "deployment",
+        "--model",
+        "m",
+        "--version",
+        "1",
+        "--at",
+        "2026-01-01T00:00:00",
+    )
     assert result.exit_code == 2
     assert "timestamp '2026-01-01T00:00:00' has no UTC offset; add 'Z' or '+00:00'" in (
-        result.output)
+        result.output
+    )
     assert "Traceback" not in result.output
 
 
@@ -66,10 +123,12 @@ def test_import_is_atomic_and_lists_every_bad_line(db_url, tmp_path):
 
 def test_import_skip_invalid_and_reimport_counts_duplicates(db_url, tmp_path):
     path = tmp_path / "events.csv"
-    path.write_text("type,model,version,timestamp,automated\n"
-                    "deployment,m,1,2026-01-01T00:00:00Z,\n"
-                    "deployment,m,2,2026-01-02T00:00:00Z,\n"
-                    "rollback,m,,2026-01-02T01:00:00Z,yes\n")
+    path.write_text(
+        "type,model,version,timestamp,automated\n"
+        "deployment,m,1,2026-01-01T00:00:00Z,\n"
+        "deployment,m,2,2026-01-02T00:00:00Z,\n"
+        "rollback,m,,2026-01-02T01:00:00Z,yes\n"
+    )
     first = cli(db_url, "import", str(path), "--skip-invalid")
     assert first.exit_code == 0
     assert "stored 2, duplicates 0, invalid 1" in first.output
@@ -92,11 +151,13 @@ def test_import_missing_file_is_a_usage_error(db_url, tmp_path):
 
 
 def test_import_source_format_k8s_replicasets(db_url):
-    result = cli(db_url, "import", str(FIXTURES / "k8s-replicasets.json"),
-                 "--format", "k8s-replicasets")
+    result = cli(
+        db_url, "import", str(FIXTURES / "k8s-replicasets.json"), "--format", "k8s-replicasets"
+    )
     assert result.exit_code == 0, result.output
-    again = cli(db_url, "import", str(FIXTURES / "k8s-replicasets.json"),
-                "--format", "k8s-replicasets")
+    again = cli(
+        db_url, "import", str(FIXTURES / "k8s-replicasets.json"), "--format", "k8s-replicasets"
+    )
     stored = int(result.output.split("stored ")[1].split(",")[0])
     assert stored > 0
     assert f"stored 0, duplicates {stored}" in again.output
@@ -120,16 +181,38 @@ def test_import_unknown_source_format(db_url, tmp_path):
 
 @pytest.mark.parametrize("fmt", ["table", "markdown", "csv"])
 def test_report_formats(db_url, tmp_path, fmt):
-    write = write_jsonl(tmp_path / "e.jsonl", [
-        {"type": "deployment", "model": "ran|ker", "version": "1",
-         "timestamp": "2026-01-01T00:00:00Z"},
-        {"type": "deployment", "model": "ran|ker", "version": "2",
-         "timestamp": "2026-01-02T00:00:00Z"},
-        {"type": "rollback", "model": "ran|ker", "timestamp": "2026-01-02T01:00:00Z"}])
+    write = write_jsonl(
+        tmp_path / "e.jsonl",
+        [
+            {
+                "type": "deployment",
+                "model": "ran|ker",
+                "version": "1",
+                "timestamp": "2026-01-01T00:00:00Z",
+            },
+            {
+                "type": "deployment",
+                "model": "ran|ker",
+                "version": "2",
+                "timestamp": "2026-01-02T00:00:00Z",
+            },
+            {"type": "rollback", "model": "ran|ker", "timestamp": "2026-01-02T01:00:00Z"},
+        ],
+    )
     cli(db_url, "import", str(write))
     out = tmp_path / f"report.{fmt}"
-    result = cli(db_url, "report", "--as-of", "2026-02-01T00:00:00Z", "--by", "model",
-                 "--format", fmt, "--output", str(out))
+    result = cli(
+        db_url,
+        "report",
+        "--as-of",
+        "2026-02-01T00:00:00Z",
+        "--by",
+        "model",
+        "--format",
+        fmt,
+        "--output",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     text = out.read_text()
     if fmt == "csv":
@@ -145,15 +228,25 @@ def test_report_formats(db_url, tmp_path, fmt):
 
 
 def test_check_is_a_quality_gate(db_url, tmp_path):
-    path = write_jsonl(tmp_path / "e.jsonl", [
-        {"type": "deployment", "model": "m", "version": str(v),
-         "timestamp": f"2026-01-0{v}T00:00:00Z"} for v in range(1, 6)
-    ] + [{"type": "rollback", "model": "m", "timestamp": "2026-01-05T01:00:00Z"}])
+    path = write_jsonl(
+        tmp_path / "e.jsonl",
+        [
+            {
+                "type": "deployment",
+                "model": "m",
+                "version": str(v),
+                "timestamp": f"2026-01-0{v}T00:00:00Z",
+            }
+            for v in range(1, 6)
+        ]
+        + [{"type": "rollback", "model": "m", "timestamp": "2026-01-05T01:00:00Z"}],
+    )
     cli(db_url, "import", str(path))
     failing = cli(db_url, "check", "--max-rate", "10", "--as-of", "2026-03-01T00:00:00Z")
     assert failing.exit_code == 1
     assert failing.output.strip() == (
-        "fail: rollback rate 20.0% (1 of 5 settled deployments) is above the limit of 10%")
+        "fail: rollback rate 20.0% (1 of 5 settled deployments) is above the limit of 10%"
+    )
     passing = cli(db_url, "check", "--max-rate", "20", "--as-of", "2026-03-01T00:00:00Z")
     assert passing.exit_code == 0
     assert passing.output.startswith("ok: rollback rate 20.0%")
@@ -199,8 +292,9 @@ def test_demo_loads_realistic_history_and_reports(tmp_path):
     assert loaded > 1000
     for team in ("fraud", "pricing", "recsys", "search", "trust-safety"):
         assert team in result.output
-    report = json.loads(runner.invoke(app, ["--db", url, "report", "--format", "json",
-                                            "--by", "model"]).stdout)
+    report = json.loads(
+        runner.invoke(app, ["--db", url, "report", "--format", "json", "--by", "model"]).stdout
+    )
     assert len(report["groups"]) == 10
     assert report["overall"]["late_rollbacks"] > 0
     assert 0 < report["overall"]["automated_share"] < 100
