@@ -6,6 +6,7 @@ Integers keep window arithmetic exact and identical on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import UTC, datetime, timedelta
 
 from rollback_rate.errors import InvalidOption
@@ -71,3 +72,17 @@ def iso_week(micros: int) -> str:
 
 def month(micros: int) -> str:
     return from_micros(micros).strftime("%Y-%m")
+
+
+_DAY = 86_400_000_000
+
+
+def periods(micros: int) -> tuple[str, str]:
+    """(ISO week, month) of a moment; cached per day because projections ask millions of times."""
+    return _periods_of_day(micros // _DAY)
+
+
+@lru_cache(maxsize=4096)
+def _periods_of_day(day: int) -> tuple[str, str]:
+    moment = day * _DAY
+    return iso_week(moment), month(moment)

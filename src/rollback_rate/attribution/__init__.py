@@ -1,6 +1,14 @@
 """Per-stream attribution: which deployments were rolled back, when, and by what."""
 
+from rollback_rate.attribution.live import live_versions
 from rollback_rate.attribution.projection import rebuild_all, refresh_streams
 from rollback_rate.attribution.stack import StreamEvent, StreamState, apply
 
-__all__ = ["StreamEvent", "StreamState", "apply", "rebuild_all", "refresh_streams"]
+__all__ = [
+    "StreamEvent",
+    "StreamState",
+    "apply",
+    "live_versions",
+    "rebuild_all",
+    "refresh_streams",
+]

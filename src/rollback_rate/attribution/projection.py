@@ -3,16 +3,16 @@
 Only streams that received events are touched. When every new event of a stream is at or
 after the last one attributed, attribution continues from the saved stack (the common,
 cheap case); an event from the past makes that stream replay from its first event, so the
-result never depends on arrival order (issue 2).
+result never depends on arrival order (issue 2). Writes go out in batches across streams.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, delete, select, tuple_
 
 from rollback_rate.attribution.stack import (
     Deployed,
@@ -23,75 +23,110 @@ from rollback_rate.attribution.stack import (
     StreamState,
     apply,
 )
+from rollback_rate.store.bulk import bulk_execute, bulk_insert
 from rollback_rate.store.schema import deployments, events, orphan_rollbacks, streams
-from rollback_rate.timeutil import iso_week, month
+from rollback_rate.timeutil import periods
 
 _PAGE = 5_000
-_FLUSH_AT = 5_000
+_FLUSH_AT = 20_000
+_STREAMS_AT_ONCE = 500
 
-_mark_rolled_back = (
-    update(deployments)
-    .where(deployments.c.seq == bindparam("b_seq"))
-    .values(
-        rolled_back_at=bindparam("b_at"),
-        rollback_seq=bindparam("b_rollback_seq"),
-        rollback_automated=bindparam("b_automated"),
-        rollback_cause=bindparam("b_cause"),
-    )
+_DEPLOYMENT_COLUMNS = (
+    "seq",
+    "stream_id",
+    "model",
+    "environment",
+    "team",
+    "version",
+    "deployed_at",
+    "week",
+    "month",
+    "rolled_back_at",
+    "rollback_seq",
+    "rollback_automated",
+    "rollback_cause",
 )
+_ORPHAN_COLUMNS = (
+    "seq",
+    "stream_id",
+    "model",
+    "environment",
+    "team",
+    "at",
+    "week",
+    "month",
+    "automated",
+    "cause",
+)
+_MARK_ROLLED_BACK = (
+    "UPDATE deployments SET rolled_back_at = ?, rollback_seq = ?, "
+    "rollback_automated = ?, rollback_cause = ? WHERE seq = ?"
+)
+_SAVE_STATE = "UPDATE streams SET stack = ?, team = ?, last_ts = ?, last_seq = ? WHERE id = ?"
 
 
-def refresh_streams(conn: Connection, earliest_new_ts: Mapping[int, int]) -> None:
-    """Bring the projection up to date for each stream id, given its earliest new event."""
-    for stream_id in sorted(earliest_new_ts):
-        _refresh(conn, stream_id, earliest_new_ts[stream_id])
+def refresh_streams(conn: Connection, earliest_new_ts: Mapping[int, int | None]) -> None:
+    """Bring the projection up to date for each stream id, given its earliest new event.
+
+    An earliest time of None forces a replay of that stream from its first event.
+    """
+    writer = _ProjectionWriter(conn)
+    saved: list[tuple[Any, ...]] = []
+    ids = sorted(earliest_new_ts)
+    for start in range(0, len(ids), _STREAMS_AT_ONCE):
+        chunk = ids[start : start + _STREAMS_AT_ONCE]
+        rows = conn.execute(
+            select(
+                streams.c.id,
+                streams.c.model,
+                streams.c.environment,
+                streams.c.team,
+                streams.c.stack,
+                streams.c.last_ts,
+                streams.c.last_seq,
+            )
+            .where(streams.c.id.in_(chunk))
+            .order_by(streams.c.id)
+        ).all()
+        replay = [row.id for row in rows if not _continues(row, earliest_new_ts[row.id])]
+        if replay:
+            conn.execute(delete(deployments).where(deployments.c.stream_id.in_(replay)))
+            conn.execute(delete(orphan_rollbacks).where(orphan_rollbacks.c.stream_id.in_(replay)))
+        replaying = set(replay)
+        for row in rows:
+            saved.append(_attribute(conn, writer, row, row.id in replaying))
+    writer.flush()
+    bulk_execute(conn, _SAVE_STATE, saved)
 
 
 def rebuild_all(conn: Connection) -> int:
     """Replay every stream from scratch (after a rules change); return how many."""
     ids = [row[0] for row in conn.execute(select(streams.c.id))]
-    for stream_id in ids:
-        _refresh(conn, stream_id, None)
+    refresh_streams(conn, dict.fromkeys(ids))
     return len(ids)
 
 
-def _refresh(conn: Connection, stream_id: int, earliest_new_ts: int | None) -> None:
-    row = conn.execute(
-        select(
-            streams.c.model,
-            streams.c.environment,
-            streams.c.team,
-            streams.c.stack,
-            streams.c.last_ts,
-            streams.c.last_seq,
-        ).where(streams.c.id == stream_id)
-    ).one()
-    incremental = (
-        earliest_new_ts is not None and row.last_ts is not None and earliest_new_ts >= row.last_ts
+def _continues(row: Any, earliest_new_ts: int | None) -> bool:
+    return (
+        earliest_new_ts is not None and row.last_ts is not None and (earliest_new_ts >= row.last_ts)
     )
-    if incremental:
+
+
+def _attribute(
+    conn: Connection, writer: _ProjectionWriter, row: Any, replay: bool
+) -> tuple[Any, ...]:
+    if replay:
+        state, after = StreamState(), None
+    else:
         state = StreamState([tuple(entry) for entry in orjson.loads(row.stack)], row.team)
         after = (row.last_ts, row.last_seq)
-    else:
-        conn.execute(delete(deployments).where(deployments.c.stream_id == stream_id))
-        conn.execute(delete(orphan_rollbacks).where(orphan_rollbacks.c.stream_id == stream_id))
-        state, after = StreamState(), None
-    writer = _ProjectionWriter(conn, stream_id, row.model, row.environment)
+    writer.stream(row.id, row.model, row.environment)
     last = after
-    for event in _events_after(conn, stream_id, after):
+    for event in _events_after(conn, row.id, after):
         writer.record(apply(state, event))
         last = (event.ts, event.seq)
-    writer.flush()
-    conn.execute(
-        update(streams)
-        .where(streams.c.id == stream_id)
-        .values(
-            stack=orjson.dumps(state.stack).decode(),
-            team=state.team,
-            last_ts=last[0] if last else None,
-            last_seq=last[1] if last else None,
-        )
-    )
+    last_ts, last_seq = last if last else (None, None)
+    return (orjson.dumps(state.stack).decode(), state.team, last_ts, last_seq, row.id)
 
 
 def _events_after(
@@ -123,79 +158,66 @@ def _events_after(
 class _ProjectionWriter:
     """Buffers projection rows so a long replay writes in batches, not row by row."""
 
-    def __init__(self, conn: Connection, stream_id: int, model: str, environment: str) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.base = {"stream_id": stream_id, "model": model, "environment": environment}
-        self.new: dict[int, dict[str, Any]] = {}
-        self.updates: list[dict[str, Any]] = []
-        self.orphans: list[dict[str, Any]] = []
+        self.base: tuple[int, str, str] = (0, "", "")
+        self.new: dict[int, list[Any]] = {}
+        self.updates: list[Sequence[Any]] = []
+        self.orphans: list[Sequence[Any]] = []
+
+    def stream(self, stream_id: int, model: str, environment: str) -> None:
+        self.base = (stream_id, model, environment)
 
     def record(self, outcomes: list[Outcome]) -> None:
         for outcome in outcomes:
             if isinstance(outcome, Deployed):
-                self.new[outcome.seq] = self._deployment_row(outcome)
+                week, month = periods(outcome.ts)
+                self.new[outcome.seq] = [
+                    outcome.seq,
+                    *self.base,
+                    outcome.team,
+                    outcome.version,
+                    outcome.ts,
+                    week,
+                    month,
+                    None,
+                    None,
+                    None,
+                    None,
+                ]
             elif isinstance(outcome, RolledBack):
                 self._rolled_back(outcome)
             elif isinstance(outcome, Orphaned):
-                self.orphans.append(self._orphan_row(outcome))
+                week, month = periods(outcome.at)
+                self.orphans.append(
+                    (
+                        outcome.seq,
+                        *self.base,
+                        outcome.team,
+                        outcome.at,
+                        week,
+                        month,
+                        outcome.automated,
+                        outcome.cause,
+                    )
+                )
         if len(self.new) + len(self.updates) + len(self.orphans) >= _FLUSH_AT:
             self.flush()
 
     def _rolled_back(self, outcome: RolledBack) -> None:
-        values = {
-            "rolled_back_at": outcome.at,
-            "rollback_seq": outcome.rollback_seq,
-            "rollback_automated": outcome.automated,
-            "rollback_cause": outcome.cause,
-        }
+        rolled_back = [outcome.at, outcome.rollback_seq, outcome.automated, outcome.cause]
         pending = self.new.get(outcome.deployment_seq)
         if pending is not None:
-            pending.update(values)
+            pending[9:13] = rolled_back
         else:
-            self.updates.append(
-                {
-                    "b_seq": outcome.deployment_seq,
-                    "b_at": outcome.at,
-                    "b_rollback_seq": outcome.rollback_seq,
-                    "b_automated": outcome.automated,
-                    "b_cause": outcome.cause,
-                }
-            )
-
-    def _deployment_row(self, outcome: Deployed) -> dict[str, Any]:
-        return {
-            **self.base,
-            "seq": outcome.seq,
-            "team": outcome.team,
-            "version": outcome.version,
-            "deployed_at": outcome.ts,
-            "week": iso_week(outcome.ts),
-            "month": month(outcome.ts),
-            "rolled_back_at": None,
-            "rollback_seq": None,
-            "rollback_automated": None,
-            "rollback_cause": None,
-        }
-
-    def _orphan_row(self, outcome: Orphaned) -> dict[str, Any]:
-        return {
-            **self.base,
-            "seq": outcome.seq,
-            "team": outcome.team,
-            "at": outcome.at,
-            "week": iso_week(outcome.at),
-            "month": month(outcome.at),
-            "automated": outcome.automated,
-            "cause": outcome.cause,
-        }
+            self.updates.append((*rolled_back, outcome.deployment_seq))
 
     def flush(self) -> None:
         if self.new:
-            self.conn.execute(insert(deployments), list(self.new.values()))
+            bulk_insert(self.conn, "deployments", _DEPLOYMENT_COLUMNS, self.new.values())
             self.new.clear()
-        if self.updates:
-            self.conn.execute(_mark_rolled_back, self.updates)
-            self.updates.clear()
+        bulk_execute(self.conn, _MARK_ROLLED_BACK, self.updates)
+        self.updates.clear()
         if self.orphans:
-            self.conn.execute(insert(orphan_rollbacks), self.orphans)
+            bulk_insert(self.conn, "orphan_rollbacks", _ORPHAN_COLUMNS, self.orphans)
             self.orphans.clear()

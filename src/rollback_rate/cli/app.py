@@ -79,7 +79,7 @@ def main() -> None:
 
 
 def _register() -> None:
-    from rollback_rate.cli import database, demo, importing, record, report  # noqa: F401
+    from rollback_rate.cli import database, demo, importing, record, report, sync  # noqa: F401
 
 
 _register()
