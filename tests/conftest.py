@@ -8,6 +8,7 @@ from empty tables.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 
@@ -50,12 +51,33 @@ def _truncate_all(database: Database) -> None:
             conn.exec_driver_sql(f"TRUNCATE {quoted} RESTART IDENTITY")
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One migrated SQLite file; tests copy it instead of migrating anew each time."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    open_database(f"sqlite:///{path}").dispose()
+    return str(path)
+
+
+@pytest.fixture
+def fresh_sqlite_url(sqlite_template: str, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A factory of migrated, empty SQLite database URLs."""
+
+    def make() -> str:
+        path = tmp_path_factory.mktemp("db") / "test.db"
+        shutil.copyfile(sqlite_template, path)
+        return f"sqlite:///{path}"
+
+    return make
+
+
 @pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
+def db_url(request: pytest.FixtureRequest, fresh_sqlite_url) -> str:  # type: ignore[no-untyped-def]
     """A migrated, empty database URL on each backend."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'test.db'}"
-    url: str = request.getfixturevalue("pg_server_url")
+        url: str = fresh_sqlite_url()
+        return url
+    url = request.getfixturevalue("pg_server_url")
     database = open_database(url)
     _truncate_all(database)
     database.dispose()
@@ -70,8 +92,8 @@ def db(db_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture
-def sqlite_db(tmp_path) -> Iterator[Database]:  # type: ignore[no-untyped-def]
+def sqlite_db(fresh_sqlite_url) -> Iterator[Database]:  # type: ignore[no-untyped-def]
     """SQLite only, for tests of logic that does not depend on the backend."""
-    database = open_database(f"sqlite:///{tmp_path / 'test.db'}")
+    database = open_database(fresh_sqlite_url())
     yield database
     database.dispose()

@@ -102,11 +102,11 @@ _EVENT = st.one_of(
     events=st.lists(_EVENT, min_size=1, max_size=12, unique_by=lambda e: e["timestamp"]),
     seed=st.integers(0, 1000),
 )
-def test_result_does_not_depend_on_arrival_order(tmp_path_factory, events, seed):
+def test_result_does_not_depend_on_arrival_order(fresh_sqlite_url, events, seed):
     from rollback_rate.store import open_database
 
-    in_order = open_database(f"sqlite:///{tmp_path_factory.mktemp('a') / 'a.db'}")
-    shuffled = open_database(f"sqlite:///{tmp_path_factory.mktemp('b') / 'b.db'}")
+    in_order = open_database(fresh_sqlite_url())
+    shuffled = open_database(fresh_sqlite_url())
     load(in_order, sorted(events, key=lambda e: e["timestamp"]))
     mixed = list(events)
     random.Random(seed).shuffle(mixed)

@@ -67,7 +67,12 @@ def test_rollback_version_is_optional():
         ({"model": ""}, "model", "must not be empty"),
         ({"model": "m" * 201}, "model", "is longer than 200 characters"),
         ({"automated": "yes"}, "automated", "must be true or false (got 'yes')"),
-        ({"model": 5}, "model", "must be a string (got int)"),
+        ({"model": ["m"]}, "model", "must be a string (got list)"),
+        (
+            {"timestamp": 1767225600},
+            "timestamp",
+            "must be an ISO 8601 string with a UTC offset (got int)",
+        ),
     ],
 )
 def test_bad_fields_are_named(change, field, reason):

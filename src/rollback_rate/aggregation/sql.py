@@ -18,13 +18,15 @@ from sqlalchemy import (
     case,
     func,
     literal,
-    or_,
     select,
 )
 
 from rollback_rate.aggregation.query import ReportQuery
 from rollback_rate.store.schema import deployments as dep
 from rollback_rate.store.schema import orphan_rollbacks as orphan
+from rollback_rate.store.schema import streams
+
+STREAM_DIMENSIONS = frozenset(("model", "environment"))
 
 Key = tuple[Any, ...]
 
@@ -42,14 +44,54 @@ class Counts:
     median_rollback_micros: float | None = None
     root_causes: list[tuple[str, int]] = field(default_factory=list)
 
+    def add(self, other: Counts) -> None:
+        """Fold another group's tallies in (not the median: medians do not add up)."""
+        self.deployments += other.deployments
+        self.settled += other.settled
+        self.rollbacks += other.rollbacks
+        self.automated_rollbacks += other.automated_rollbacks
+        self.late_rollbacks += other.late_rollbacks
+        self.orphan_rollbacks += other.orphan_rollbacks
+        merged = dict(self.root_causes)
+        for cause, n in other.root_causes:
+            merged[cause] = merged.get(cause, 0) + n
+        self.root_causes = list(merged.items())
+
 
 def aggregate(conn: Connection, query: ReportQuery, dims: Sequence[str]) -> dict[Key, Counts]:
     """Counts per group of `dims` (no dims: one overall group keyed `()`)."""
+    if dims and set(dims) <= STREAM_DIMENSIONS:
+        return _aggregate_by_stream(conn, query, dims)
     groups: dict[Key, Counts] = {} if dims else {(): Counts()}
     _count_deployments(conn, query, dims, groups)
     _count_causes(conn, query, dims, groups)
     _median_time_to_rollback(conn, query, dims, groups)
     _count_orphans(conn, query, dims, groups)
+    return groups
+
+
+def _aggregate_by_stream(
+    conn: Connection, query: ReportQuery, dims: Sequence[str]
+) -> dict[Key, Counts]:
+    # A stream fixes model and environment, and (stream_id, deployed_at) is an index, so
+    # counting per stream reads only that index; the few stream groups are then added up
+    # into the requested ones. A median cannot be added up, so it is grouped directly.
+    per_stream: dict[Key, Counts] = {}
+    _count_deployments(conn, query, ("stream_id",), per_stream)
+    _count_causes(conn, query, ("stream_id",), per_stream)
+    _count_orphans(conn, query, ("stream_id",), per_stream)
+    names = {
+        row.id: row
+        for row in conn.execute(select(streams.c.id, streams.c.model, streams.c.environment))
+    }
+    groups: dict[Key, Counts] = {}
+    for (stream_id,), counts in per_stream.items():
+        stream = names[stream_id]
+        key = tuple(getattr(stream, d) for d in dims)
+        groups.setdefault(key, Counts()).add(counts)
+    for counts in groups.values():
+        counts.root_causes.sort(key=lambda item: (-item[1], item[0]))
+    _median_time_to_rollback(conn, query, dims, groups)
     return groups
 
 
@@ -68,10 +110,14 @@ def _filters(table: Table, time_column: str, query: ReportQuery) -> list[ColumnE
         clauses.append(moment >= query.since)
     if query.until is not None:
         clauses.append(moment <= query.until)
-    for name in ("model", "environment", "team"):
+    # Model and environment filters go through the stream id, which is indexed.
+    for name in ("model", "environment"):
         value = getattr(query, name)
         if value is not None:
-            clauses.append(table.c[name] == value)
+            ids = select(streams.c.id).where(streams.c[name] == value)
+            clauses.append(table.c.stream_id.in_(ids.scalar_subquery()))
+    if query.team is not None:
+        clauses.append(table.c.team == query.team)
     return clauses
 
 
@@ -82,33 +128,37 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
 def _count_deployments(
     conn: Connection, query: ReportQuery, dims: Sequence[str], groups: dict[Key, Counts]
 ) -> None:
-    within = _within(query)
-    late = and_(
-        dep.c.rolled_back_at <= query.as_of, dep.c.rolled_back_at - dep.c.deployed_at > query.window
-    )
-    settled = or_(within, dep.c.deployed_at + query.window <= query.as_of)
+    # Two passes: a lean one over every deployment (how many, how many with a closed
+    # window), and one over the rolled-back few, which the rolled_back_at index finds.
+    closed_by = query.as_of - query.window  # deployed at or before: window closed
     keys = [dep.c[d] for d in dims]
-    statement = (
-        select(
-            *keys,
-            func.count(),
-            _flag(settled),
-            _flag(within),
-            _flag(and_(within, dep.c.rollback_automated == literal(True))),
-            _flag(late),
-        )
+    everything = (
+        select(*keys, func.count(), _flag(dep.c.deployed_at <= closed_by))
         .where(*_filters(dep, "deployed_at", query))
         .group_by(*keys)
     )
-    for row in conn.execute(statement):
+    for row in conn.execute(everything):
         counts = groups.setdefault(tuple(row[: len(dims)]), Counts())
-        (
-            counts.deployments,
-            counts.settled,
-            counts.rollbacks,
-            counts.automated_rollbacks,
-            counts.late_rollbacks,
-        ) = (int(value) for value in row[len(dims) :])
+        counts.deployments, counts.settled = int(row[-2]), int(row[-1])
+    within = _within(query)
+    late = dep.c.rolled_back_at - dep.c.deployed_at > query.window
+    rolled_back = (
+        select(
+            *keys,
+            _flag(within),
+            _flag(and_(within, dep.c.rollback_automated == literal(True))),
+            _flag(late),
+            _flag(and_(within, dep.c.deployed_at > closed_by)),
+        )
+        .where(*_filters(dep, "deployed_at", query), dep.c.rolled_back_at <= query.as_of)
+        .group_by(*keys)
+    )
+    for row in conn.execute(rolled_back):
+        counts = groups.setdefault(tuple(row[: len(dims)]), Counts())
+        rollbacks, automated, late_count, settled_early = (int(v) for v in row[len(dims) :])
+        counts.rollbacks, counts.automated_rollbacks = rollbacks, automated
+        counts.late_rollbacks = late_count
+        counts.settled += settled_early  # rolled back inside a window that is still open
 
 
 def _count_causes(

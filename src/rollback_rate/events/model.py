@@ -7,12 +7,10 @@ they all pass, so a rule enforced here holds everywhere.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 import orjson
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, ValidationError
 from pydantic import model_validator as after_model
 
 from rollback_rate.errors import InvalidEvent, Problem
@@ -21,47 +19,28 @@ from rollback_rate.timeutil import iso_utc, to_micros
 EVENT_TYPES = ("deployment", "rollback", "rollback_failed")
 
 
-def _aware_timestamp(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise ValueError(
-                f"timestamp {value!r} is not ISO 8601; use e.g. '2026-01-31T09:00:00Z'"
-            ) from None
-    else:
-        raise ValueError(f"timestamp must be an ISO 8601 string, got {type(value).__name__}")
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise ValueError(f"timestamp {value!r} has no UTC offset; add 'Z' or '+00:00'")
-    return parsed.astimezone(UTC)
-
-
-def _optional_text(value: Any) -> Any:
-    # Pipelines often pass numbers as versions ("version": 3); keep them as text.
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
 Text = Annotated[str, Field(min_length=1, max_length=200)]
-LooseText = Annotated[str, BeforeValidator(_optional_text), Field(min_length=1, max_length=200)]
 
 
 class Event(BaseModel):
     """One deployment or rollback, as every source must describe it."""
 
+    # Rust-side types only (no Python validators): validation is the import hot path.
+    # Numbers become text so a pipeline's `"version": 3` is the version "3".
     model_config = ConfigDict(
-        extra="allow", frozen=True, protected_namespaces=(), str_strip_whitespace=True
+        extra="allow",
+        frozen=True,
+        protected_namespaces=(),
+        str_strip_whitespace=True,
+        coerce_numbers_to_str=True,
     )
 
     type: Literal["deployment", "rollback", "rollback_failed"]
     model: Text
-    version: LooseText | None = None
+    version: Text | None = None
     environment: Text = "production"
-    timestamp: Annotated[datetime, BeforeValidator(_aware_timestamp)]
-    id: LooseText | None = None
+    timestamp: AwareDatetime
+    id: Text | None = None
     automated: StrictBool = False
     cause: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     team: Text | None = None
@@ -79,8 +58,7 @@ class Event(BaseModel):
         return dict(self.__pydantic_extra__ or {})
 
 
-@dataclass(frozen=True, slots=True)
-class EventRecord:
+class EventRecord(NamedTuple):
     """An event flattened for the log: times in UTC microseconds, identity resolved."""
 
     event_id: str
@@ -98,7 +76,7 @@ class EventRecord:
     @classmethod
     def from_event(cls, event: Event) -> EventRecord:
         ts = to_micros(event.timestamp)
-        extra = event.attributes
+        extra = event.__pydantic_extra__
         return cls(
             event_id=event.id
             or derive_event_id(event.type, event.model, event.environment, event.version, ts),
@@ -144,6 +122,11 @@ def parse_event(raw: Any, location: str) -> EventRecord:
     if not isinstance(raw, dict):
         kind = type(raw).__name__
         raise InvalidEvent([Problem(location, None, f"expected a JSON object, got {kind}")])
+    stamp = raw.get("timestamp")
+    if stamp is not None and not isinstance(stamp, str):
+        # Pydantic would read a number as Unix time; the contract wants ISO 8601 text.
+        reason = f"must be an ISO 8601 string with a UTC offset (got {type(stamp).__name__})"
+        raise InvalidEvent([Problem(location, "timestamp", reason)])
     try:
         event = Event.model_validate(raw)
     except ValidationError as exc:
@@ -159,6 +142,10 @@ def _problem(location: str, err: Any, raw: dict[str, Any]) -> Problem:
         reason = "is required"
     elif kind == "literal_error":
         reason = f"must be one of {', '.join(EVENT_TYPES[:2])} (got {given!r})"
+    elif kind == "timezone_aware":
+        reason = f"timestamp {given!r} has no UTC offset; add 'Z' or '+00:00'"
+    elif kind in ("datetime_parsing", "datetime_from_date_parsing", "datetime_type"):
+        reason = f"timestamp {given!r} is not ISO 8601; use e.g. '2026-01-31T09:00:00Z'"
     elif kind == "bool_type":
         reason = f"must be true or false (got {given!r})"
     elif kind in ("string_too_short",):

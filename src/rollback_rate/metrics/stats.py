@@ -28,7 +28,10 @@ def wilson_interval_pct(successes: int, trials: int, z: float = Z_95) -> list[fl
     denominator = 1 + z2 / trials
     centre = (p + z2 / (2 * trials)) / denominator
     half = z * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / denominator
-    return [max(0.0, (centre - half) * 100), min(100.0, (centre + half) * 100)]
+    # At 0 or all successes the bound is exactly 0 or 100; floating point would miss it.
+    low = 0.0 if successes == 0 else max(0.0, (centre - half) * 100)
+    high = 100.0 if successes == trials else min(100.0, (centre + half) * 100)
+    return [low, high]
 
 
 def band(rate: float | None) -> str | None:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid alias).
@@ -74,9 +75,14 @@ deployments = Table(
     Column("rollback_seq", BigInteger),
     Column("rollback_automated", Boolean),
     Column("rollback_cause", String(100)),
-    Index("ix_deployments_deployed_at", "deployed_at"),
-    Index("ix_deployments_stream", "stream_id"),
-    Index("ix_deployments_rolled_back_at", "rolled_back_at"),
+    Index("ix_deployments_stream", "stream_id", "deployed_at"),
+    # Partial: only rolled-back rows are indexed, so inserting a deployment skips it.
+    Index(
+        "ix_deployments_rolled_back_at",
+        "rolled_back_at",
+        sqlite_where=text("rolled_back_at IS NOT NULL"),
+        postgresql_where=text("rolled_back_at IS NOT NULL"),
+    ),
 )
 
 # Projection: rollbacks that rolled back no counted deployment.

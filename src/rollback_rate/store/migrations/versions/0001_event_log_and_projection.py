@@ -57,9 +57,14 @@ def upgrade() -> None:
         sa.Column("rollback_automated", sa.Boolean),
         sa.Column("rollback_cause", sa.String(100)),
     )
-    op.create_index("ix_deployments_deployed_at", "deployments", ["deployed_at"])
-    op.create_index("ix_deployments_stream", "deployments", ["stream_id"])
-    op.create_index("ix_deployments_rolled_back_at", "deployments", ["rolled_back_at"])
+    op.create_index("ix_deployments_stream", "deployments", ["stream_id", "deployed_at"])
+    op.create_index(
+        "ix_deployments_rolled_back_at",
+        "deployments",
+        ["rolled_back_at"],
+        sqlite_where=sa.text("rolled_back_at IS NOT NULL"),
+        postgresql_where=sa.text("rolled_back_at IS NOT NULL"),
+    )
     op.create_table(
         "orphan_rollbacks",
         sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),

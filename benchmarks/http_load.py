@@ -1,0 +1,247 @@
+"""HTTP load test of `rollback-rate serve`: a bounded client against a server it starts.
+
+    python benchmarks/http_load.py --db postgresql://postgres@127.0.0.1:5432/rr_bench \
+        --deployments 1000000 --workers 2 --concurrency 16 --seconds 10
+
+Phases: (1) load N deployments (plus ~7% rollbacks) with `record_events` in chunks,
+unless already there; (2) single-event POSTs from `--concurrency` threads for `--seconds`;
+(3) 10,000-event batch POSTs; (4) report GETs. Prints requests/s (events/s for batches)
+and p50/p99 latency. Targets (2 cores): single POST >= 1,000 req/s with p99 < 50 ms;
+batches >= 50,000 events/s; report GET p99 < 500 ms. The client shares the machine with
+the server and the database, so figures are a floor, not a ceiling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from rollback_rate.ingest import record_events
+from rollback_rate.store import Database, open_database
+from rollback_rate.store.schema import deployments
+from rollback_rate.store.tokens import create_token
+from rollback_rate.timeutil import iso_utc, now_micros
+
+CLI = str(Path(sys.executable).parent / "rollback-rate")
+
+
+def load(database: Database, wanted: int, chunk: int = 50_000) -> None:
+    """Top up to `wanted` counted deployments, oldest first, over 2,000 streams."""
+    with database.read() as conn:
+        have = int(conn.execute(select(func.count()).select_from(deployments)).scalar_one())
+    if have >= wanted:
+        print(f"load: {have:,} deployments already stored")
+        return
+    missing = wanted - have
+    rng = random.Random(have)
+    start = now_micros() - missing * 15_000_000  # ends about now: some still pending
+    began = time.perf_counter()
+    stored = 0
+    for offset in range(0, missing, chunk):
+        first_at = start + offset * 15_000_000
+        raws = list(_history(rng, have + offset, min(chunk, missing - offset), first_at))
+        result = record_events(database, raws)
+        stored += result.stored
+        rate = stored / (time.perf_counter() - began)
+        done = min(offset + chunk, missing)
+        print(f"\rload: {done:>9,}/{missing:,} deployments, {rate:,.0f} events/s", end="")
+    print()
+
+
+def _history(rng: random.Random, first: int, count: int, start: int) -> Iterator[tuple[str, Any]]:
+    """Deployments 15 s apart round-robin over the streams; ~7% followed by a rollback."""
+    for i in range(first, first + count):
+        stream = i % 2_000
+        at = start + (i - first) * 15_000_000
+        base = {
+            "model": f"load-{stream // 2:04d}",
+            "environment": ("staging", "production")[stream % 2],
+        }
+        deployment = {"type": "deployment", "version": f"v{i}", "id": f"load-{i}"}
+        yield f"{i}", {**base, **deployment, "timestamp": iso_utc(at), "team": f"t{stream % 17}"}
+        if rng.random() < 0.07:
+            rollback = {"type": "rollback", "id": f"load-rb-{i}", "automated": rng.random() < 0.6}
+            yield f"{i}r", {**base, **rollback, "timestamp": iso_utc(at + 1_000_000)}
+
+
+class Server:
+    """`rollback-rate serve` on a free loopback port, until `stop()`."""
+
+    def __init__(self, url: str, workers: int, access_log: bool) -> None:
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        env = {**os.environ, "ROLLBACK_RATE_ACCESS_LOG": "1" if access_log else "0"}
+        self.log = (Path(tempfile.mkdtemp(prefix="rr-serve-")) / "server.log").open("wb")
+        self.process = subprocess.Popen(
+            [CLI, "--db", url, "serve", "--port", str(self.port), "--workers", str(workers)],
+            stdout=self.log,
+            stderr=self.log,
+            env=env,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise SystemExit("server did not become ready")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
+
+
+def run_phase(
+    name: str,
+    threads: int,
+    seconds: float,
+    max_requests: int,
+    make_request: Callable[[httpx.Client, int, int], httpx.Response],
+    base_url: str,
+    token: str,
+    unit: int = 1,
+) -> dict[str, float]:
+    """`threads` clients send until `seconds` pass or `max_requests` are sent, in total."""
+    latencies: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    sent = iter(range(max_requests))
+    deadline = time.perf_counter() + seconds
+
+    def worker(thread: int) -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base_url, headers=headers, timeout=120) as client:
+            while time.perf_counter() < deadline:
+                with lock:
+                    n = next(sent, None)
+                if n is None:
+                    return
+                began = time.perf_counter()
+                response = make_request(client, thread, n)
+                elapsed = time.perf_counter() - began
+                with lock:
+                    latencies.append(elapsed)
+                    if response.status_code != 200:
+                        failures.append(f"{response.status_code} {response.text[:200]}")
+
+    began = time.perf_counter()
+    pool = [threading.Thread(target=worker, args=(t,)) for t in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    wall = time.perf_counter() - began
+    ordered = sorted(latencies)
+    figures = {
+        "requests": len(ordered),
+        "per_second": len(ordered) / wall,
+        "units_per_second": len(ordered) * unit / wall,
+        "p50_ms": statistics.median(ordered) * 1000 if ordered else 0.0,
+        "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+        if ordered
+        else 0.0,
+    }
+    extra = f", {figures['units_per_second']:,.0f} events/s" if unit > 1 else ""
+    print(
+        f"{name}: {figures['requests']:,} requests in {wall:.1f} s, "
+        f"{figures['per_second']:,.0f} req/s{extra}, "
+        f"p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms"
+        + (f", {len(failures)} FAILED (first: {failures[0]})" if failures else "")
+    )
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", help="Database URL (default: a temporary SQLite file).")
+    parser.add_argument("--deployments", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=2, help="Server worker processes.")
+    parser.add_argument("--concurrency", type=int, default=16, help="Client threads.")
+    parser.add_argument("--seconds", type=float, default=10.0, help="Duration of each phase.")
+    parser.add_argument("--batches", type=int, default=20, help="10,000-event batches to send.")
+    parser.add_argument("--no-access-log", action="store_true")
+    args = parser.parse_args()
+    url = args.db or f"sqlite:///{tempfile.mkdtemp(prefix='rr-bench-')}/bench.db"
+    database = open_database(url)
+    load(database, args.deployments)
+    token, _ = create_token(database, f"bench-{os.getpid()}-{time.time_ns()}", ["admin"])
+    database.dispose()
+    run = f"{os.getpid()}-{time.time_ns()}"
+    now = now_micros()
+    print(f"server: {args.workers} worker(s), db {url.split('@')[-1]}")
+    server = Server(url, args.workers, not args.no_access_log)
+    try:
+
+        def single(client: httpx.Client, thread: int, n: int) -> httpx.Response:
+            raw = {
+                "type": "deployment",
+                "model": f"bench-{thread}-{n % 20}",
+                "version": f"s{n}",
+                "id": f"single-{run}-{n}",
+                "timestamp": iso_utc(now + n * 1000),
+            }
+            return client.post("/api/v1/events", json=raw)
+
+        def batch(client: httpx.Client, thread: int, n: int) -> httpx.Response:
+            raws = [
+                {
+                    "type": "deployment",
+                    "model": f"batch-{n}-{i % 100}",
+                    "version": f"b{i}",
+                    "id": f"batch-{run}-{n}-{i}",
+                    "timestamp": iso_utc(now + i * 1000),
+                }
+                for i in range(10_000)
+            ]
+            return client.post("/api/v1/events", json=raws)
+
+        def report(client: httpx.Client, thread: int, n: int) -> httpx.Response:
+            return client.get("/api/v1/report")
+
+        run_phase(
+            "single-event POST", args.concurrency, args.seconds, 10**9, single, server.url, token
+        )
+        run_phase(
+            "10,000-event batch POST",
+            2,
+            args.seconds * 6,
+            args.batches,
+            batch,
+            server.url,
+            token,
+            unit=10_000,
+        )
+        run_phase(
+            f"report GET ({args.deployments:,} deployments)",
+            4,
+            args.seconds,
+            10**9,
+            report,
+            server.url,
+            token,
+        )
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""Import and report benchmark (issue 2): events/s, report seconds, peak memory.
+
+    python benchmarks/ingest_report.py [--events 1000000] [--backend sqlite|postgresql|both]
+
+Imports run as a separate `rollback-rate import` process so peak memory is that process's
+own (ru_maxrss); a file a tenth the size is imported too, to show memory does not grow
+with the file. PostgreSQL uses a fresh database on the server given by --pg (default
+ROLLBACK_RATE_TEST_PG or the local server) and drops it afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).parent))
+from generate import write_events
+
+from rollback_rate import build_report, open_database, parse_query
+
+DEFAULT_PG = os.environ.get("ROLLBACK_RATE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def timed_import(url: str, path: Path) -> tuple[float, float, str]:
+    """Seconds, peak RSS in MiB, and the summary line of one import process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rollback_rate", "--db", url, "import", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    out = proc.stdout.read().decode().strip() if proc.stdout else ""
+    if status != 0:
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise SystemExit(f"import failed ({status}): {err}")
+    return seconds, usage.ru_maxrss / 1024, out
+
+
+def timed_reports(url: str, repeats: int = 5) -> dict[str, float]:
+    database = open_database(url)
+    figures = {}
+    for label, options in (
+        ("overall", {}),
+        ("by model", {"by": "model"}),
+        ("by team + month", {"by": "team", "period": "month"}),
+    ):
+        query = parse_query(window="7d", as_of="2030-01-01T00:00:00Z", **options)
+        runs = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            report = build_report(database, query)
+            runs.append(time.perf_counter() - start)
+        figures[label] = statistics.median(runs)
+    figures["deployments"] = report.overall.deployments
+    database.dispose()
+    return figures
+
+
+def fresh_pg(server: str) -> tuple[str, sa.Engine, str]:
+    admin = sa.create_engine(
+        server.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
+    name = f"rr_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = sa.make_url(server).set(database=name).render_as_string(hide_password=False)
+    return url, admin, name
+
+
+def run_backend(backend: str, big: Path, small: Path, count: int, workdir: Path, pg: str) -> None:
+    print(f"\n== {backend} ==")
+    cleanups = []
+    urls = []
+    for _ in range(2):
+        if backend == "sqlite":
+            urls.append(f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:6]}.db'}")
+        else:
+            url, admin, name = fresh_pg(pg)
+            urls.append(url)
+            cleanups.append((admin, name))
+    try:
+        seconds, rss, line = timed_import(urls[0], big)
+        print(
+            f"import {count:,} events: {seconds:.1f} s, {count / seconds:,.0f} events/s, "
+            f"peak memory {rss:.0f} MiB  ({line})"
+        )
+        s_seconds, s_rss, _ = timed_import(urls[1], small)
+        print(
+            f"import {count // 10:,} events: {s_seconds:.1f} s, peak memory {s_rss:.0f} MiB "
+            f"(memory independent of file size: {rss:.0f} vs {s_rss:.0f} MiB)"
+        )
+        seconds, _, line = timed_import(urls[0], big)
+        print(
+            f"re-import (all duplicates): {seconds:.1f} s, {count / seconds:,.0f} events/s ({line})"
+        )
+        figures = timed_reports(urls[0])
+        print(f"report over {figures.pop('deployments'):,} deployments (median of 5):")
+        for label, value in figures.items():
+            print(f"  {label}: {value:.3f} s")
+    finally:
+        for admin, name in cleanups:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--pg", default=DEFAULT_PG, help="PostgreSQL server URL")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="rollback-rate-bench-") as tmp:
+        workdir = Path(tmp)
+        start = time.perf_counter()
+        big = write_events(workdir / "events.jsonl", args.events)
+        small = write_events(workdir / "events-small.jsonl", args.events // 10, seed=2)
+        size = big.stat().st_size / 2**20
+        print(
+            f"generated {args.events:,} events ({size:.0f} MiB) in "
+            f"{time.perf_counter() - start:.1f} s"
+        )
+        backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+        for backend in backends:
+            run_backend(backend, big, small, args.events, workdir, args.pg)
+
+
+if __name__ == "__main__":
+    main()
