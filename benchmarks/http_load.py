@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from rollback_rate.store.tokens import create_token
 from sqlalchemy import func, select
 
 from rollback_rate.ingest import record_events
 from rollback_rate.store import Database, open_database
 from rollback_rate.store.schema import deployments
-from rollback_rate.store.tokens import create_token
 from rollback_rate.timeutil import iso_utc, now_micros
 
 CLI = str(Path(sys.executable).parent / "rollback-rate")

@@ -6,8 +6,8 @@ Integers keep window arithmetic exact and identical on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from rollback_rate.errors import InvalidOption
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -85,4 +84,4 @@ def _register() -> None:
 _register()
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
@@ -61,7 +61,7 @@ def _open(file: str, stack: ExitStack) -> Any:
     path = Path(file)
     if not path.is_file():
         raise InvalidOption(f"{file} is not a readable file")
-    handle: IO[bytes] = stack.enter_context(path.open("rb"))
+    handle: BinaryIO = stack.enter_context(path.open("rb"))
     if not sys.stderr.isatty():
         return handle
     progress = stack.enter_context(

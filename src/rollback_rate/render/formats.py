@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from typing import Any
 
 import orjson
 from rich.console import Console
@@ -28,7 +29,7 @@ def render_csv(report: Report) -> str:
     return buffer.getvalue()
 
 
-def _cells(row: dict[str, object]) -> list[str]:
+def _cells(row: dict[str, Any]) -> list[str]:
     ci = "n/a" if row["ci95_low"] is None else f"{row['ci95_low']:.1f}-{row['ci95_high']:.1f}%"
     return [
         str(row["label"]),
@@ -37,13 +38,13 @@ def _cells(row: dict[str, object]) -> list[str]:
         str(row["pending"]),
         str(row["rollbacks"]),
         pct(row["rollback_rate"]),
-        ci,  # type: ignore[arg-type]
+        ci,
         str(row["band"] or "n/a"),
-        pct(row["automated_share"]),  # type: ignore[arg-type]
+        pct(row["automated_share"]),
         str(row["late_rollbacks"]),
         str(row["orphan_rollbacks"]),
         hours(row["median_hours_to_rollback"]),
-        _top_causes(str(row["root_causes"])),  # type: ignore[arg-type]
+        _top_causes(str(row["root_causes"])),
     ]
 
 

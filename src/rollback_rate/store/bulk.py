@@ -23,8 +23,7 @@ def bulk_insert(
     """Insert many rows of plain values in column order."""
     names = ", ".join(columns)
     if conn.dialect.name == "postgresql":
-        driver = conn.connection.dbapi_connection
-        assert driver is not None
+        driver: Any = conn.connection.dbapi_connection  # a psycopg connection
         with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
@@ -35,7 +34,7 @@ def bulk_insert(
         conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", batch)
 
 
-def bulk_execute(conn: Connection, sql: str, rows: list[Sequence[Any]]) -> None:
+def bulk_execute(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
     """executemany of one statement written with '?' placeholders."""
     if not rows:
         return
