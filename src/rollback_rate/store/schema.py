@@ -101,3 +101,26 @@ orphan_rollbacks = Table(
     Column("cause", String(100)),
     Index("ix_orphan_rollbacks_stream", "stream_id"),
 )
+
+# API tokens of the HTTP service: only a SHA-256 of each token is kept, never the token.
+# Rows are revoked (revoked_at set), not deleted, so `tokens list` keeps the history.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("scope", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("revoked_at", BigInteger),
+    Column("last_used_at", BigInteger),
+)
+
+# Shared secrets of webhook sources, kept raw because HMAC verification needs them.
+webhook_secrets = Table(
+    "webhook_secrets",
+    metadata,
+    Column("source", String(100), primary_key=True),
+    Column("secret", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)

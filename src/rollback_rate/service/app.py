@@ -1,0 +1,89 @@
+"""The ASGI application: `create_app(settings)` for tests, `app_from_env()` for Uvicorn.
+
+No state lives in the process beyond caches: every request reads or writes the database,
+so any number of processes on one PostgreSQL answer alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry, disable_created_metrics
+from prometheus_client.process_collector import ProcessCollector
+
+from rollback_rate import __version__
+from rollback_rate.service import routes_events, routes_ops, routes_report
+from rollback_rate.service.auth import TokenCache
+from rollback_rate.service.errors import install_error_handlers
+from rollback_rate.service.middleware import (
+    AccessMiddleware,
+    BodyLimitMiddleware,
+    configure_access_log,
+)
+from rollback_rate.service.observability import DatabaseCollector, RequestMetrics
+from rollback_rate.service.settings import Settings
+from rollback_rate.service.state import DatabaseHandle
+
+DESCRIPTION = """\
+Model Rollback Rate over HTTP: ingest deployment and rollback events, read reports.
+
+Authenticate with `Authorization: Bearer rr_...` (create tokens with
+`rollback-rate tokens create`). Scopes: `ingest` (POST events), `read` (reports, audit,
+metrics), `admin` (everything). Errors always have the shape
+`{"error": {"code": ..., "message": ..., "details": [...]}}`.
+"""
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build one app over `settings.db_url`; the database is opened on first use."""
+    handle = DatabaseHandle(settings.db_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        handle.dispose()
+
+    app = FastAPI(
+        title="rollback-rate",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    disable_created_metrics()  # `_created` series only double the exposition's size
+    registry = CollectorRegistry(auto_describe=False)
+    metrics = RequestMetrics(registry)
+    registry.register(DatabaseCollector(handle.get, settings.metrics_window))
+    ProcessCollector(registry=registry)
+
+    app.state.settings = settings
+    app.state.database = handle
+    app.state.tokens = TokenCache(settings.token_cache_seconds)
+    app.state.registry = registry
+
+    install_error_handlers(app)
+    app.include_router(routes_events.router)
+    app.include_router(routes_report.router)
+    app.include_router(routes_ops.router)
+    # ---- INCLUDE POINT: webhook routers ---------------------------------------------
+    # `rollback_rate.service.webhooks` (owned by the webhook-adapter work) includes here:
+    #     from rollback_rate.service import webhooks
+    #     app.include_router(webhooks.router)
+    # Its routes should declare `Depends(require_scope("ingest"))` (service.auth),
+    # `Depends(get_database)` (service.state) and raise ApiError / RollbackRateError or
+    # return `error_response(...)` (service.errors) so errors keep the one envelope.
+    # ----------------------------------------------------------------------------------
+
+    # Last added is outermost: the access log sees every response, including 413s.
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body)
+    app.add_middleware(AccessMiddleware, metrics=metrics, log_enabled=settings.access_log)
+    if settings.access_log:
+        configure_access_log()
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Uvicorn factory (`rollback_rate.service.app:app_from_env --factory`): every worker
+    process builds its app from the same `ROLLBACK_RATE_*` environment."""
+    return create_app(Settings.from_env())

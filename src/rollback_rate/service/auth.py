@@ -1,0 +1,95 @@
+"""Bearer-token authentication with scopes: `ingest`, `read`, `admin` (implies both).
+
+`require_scope(scope)` is the dependency every protected route declares, including
+routers outside this package (webhooks). Verified tokens are cached per process for a
+few seconds (`ROLLBACK_RATE_TOKEN_CACHE_SECONDS`, 0 disables) so a hot ingest path does
+not pay a database round trip per request; a revocation takes effect within that time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from rollback_rate.service.errors import ApiError
+from rollback_rate.store import Database
+from rollback_rate.store.tokens import SCOPES, TokenInfo, find_token, hash_token, touch_token
+
+_bearer = HTTPBearer(auto_error=False, description="An API token: `rr_...`")
+_TOUCH_EVERY = 60_000_000  # µs: last_used_at is precise to a minute, not a write per call
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+class TokenCache:
+    """token hash -> (TokenInfo, expiry); only successful lookups are cached."""
+
+    def __init__(self, ttl_seconds: float) -> None:
+        self.ttl = ttl_seconds
+        self._entries: dict[str, tuple[TokenInfo, float]] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, database: Database, token: str) -> TokenInfo | None:
+        key = hash_token(token)
+        now = time.monotonic()
+        if self.ttl > 0:
+            with self._lock:
+                hit = self._entries.get(key)
+            if hit is not None and hit[1] > now:
+                return hit[0]
+        info = find_token(database, token)
+        if info is None:
+            with self._lock:
+                self._entries.pop(key, None)
+            return None
+        wall = int(time.time() * 1_000_000)
+        if info.last_used_at is None or wall - info.last_used_at >= _TOUCH_EVERY:
+            touch_token(database, info.id, wall)
+        if self.ttl > 0:
+            with self._lock:
+                if len(self._entries) > 10_000:  # bounded: valid tokens are few
+                    self._entries.clear()
+                self._entries[key] = (info, now + self.ttl)
+        return info
+
+
+def require_scope(scope: str) -> Callable[..., TokenInfo | None]:
+    """A dependency that admits only a valid, unrevoked token granting `scope`.
+
+    Missing or unknown token: 401 (with `WWW-Authenticate: Bearer`); a valid token
+    without the scope: 403. With `--no-auth` it admits everyone and returns None.
+    """
+    if scope not in SCOPES:
+        raise ValueError(f"unknown scope {scope!r}")
+
+    def dependency(
+        request: Request,
+        credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+    ) -> TokenInfo | None:
+        if request.app.state.settings.no_auth:
+            return None
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise ApiError(
+                401,
+                "unauthorized",
+                "missing bearer token (Authorization: Bearer rr_...)",
+                headers=_CHALLENGE,
+            )
+        database: Database = request.app.state.database.get()
+        info = request.app.state.tokens.lookup(database, credentials.credentials)
+        if info is None:
+            raise ApiError(401, "unauthorized", "invalid or revoked token", headers=_CHALLENGE)
+        if not info.allows(scope):
+            raise ApiError(
+                403,
+                "forbidden",
+                f"token {info.name!r} lacks the {scope!r} scope (it has: {', '.join(info.scopes)})",
+            )
+        request.state.token = info
+        return info
+
+    dependency.__name__ = f"require_{scope}"
+    return dependency

@@ -1,0 +1,181 @@
+"""The one error shape of the API, and the handlers that guarantee it.
+
+Every failure, from a missing token to an unexpected bug, answers
+`{"error": {"code", "message", "details": [...]}}`: clients branch on `code` (stable),
+show `message` (human), and point at `details` (located problems). Never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
+from sqlalchemy.exc import InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from rollback_rate.errors import (
+    DatabaseUnavailable,
+    InvalidEvent,
+    InvalidInput,
+    InvalidOption,
+    InvalidPayload,
+    Problem,
+    RollbackRateError,
+    SignatureMismatch,
+    UnknownSource,
+)
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    503: "unavailable",
+}
+
+# Domain errors: (status, code). Order matters: the first matching class wins.
+_DOMAIN: list[tuple[type[RollbackRateError], int, str]] = [
+    (InvalidInput, 422, "invalid_events"),
+    (InvalidEvent, 422, "invalid_events"),
+    (InvalidOption, 422, "invalid_option"),
+    (InvalidPayload, 422, "invalid_payload"),
+    (SignatureMismatch, 401, "signature_mismatch"),
+    (UnknownSource, 404, "unknown_source"),
+    (DatabaseUnavailable, 503, "database_unavailable"),
+]
+
+
+class ErrorDetail(BaseModel):
+    location: str
+    field: str | None = None
+    reason: str
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: list[ErrorDetail] = []
+
+
+class ErrorEnvelope(BaseModel):
+    """The documented shape of every error response."""
+
+    error: ErrorBody
+
+
+class ApiError(Exception):
+    """Raised by endpoints and dependencies for a deliberate error response."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: Iterable[Problem | Mapping[str, Any]] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.details = list(details)
+        self.headers = dict(headers or {})
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: Iterable[Problem | Mapping[str, Any]] = (),
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The error envelope as a response; reusable by routers outside this package."""
+    body = {"error": {"code": code, "message": message, "details": [_detail(d) for d in details]}}
+    return Response(
+        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+def domain_status(exc: RollbackRateError) -> tuple[int, str]:
+    for cls, status, code in _DOMAIN:
+        if isinstance(exc, cls):
+            return status, code
+    return 400, "bad_request"
+
+
+def _detail(item: Problem | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(item, Problem):
+        return {"location": item.location, "field": item.field, "reason": item.reason}
+    return dict(item)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Route every exception type to the envelope (the catch-all last, as a 500)."""
+
+    async def api_error(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+    async def http_error(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail), (), exc.headers)
+
+    async def validation_error(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        details = [
+            {
+                "location": ".".join(str(part) for part in err.get("loc", ())),
+                "field": str(err["loc"][-1]) if err.get("loc") else None,
+                "reason": str(err.get("msg", "is invalid")),
+            }
+            for err in exc.errors()
+        ]
+        return error_response(422, "invalid_request", "the request is invalid", details)
+
+    async def domain_error(_: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RollbackRateError)
+        status, code = domain_status(exc)
+        problems = getattr(exc, "problems", [])
+        message = str(exc)
+        if isinstance(exc, InvalidInput) and exc.total_invalid > len(problems):
+            message += f" (first {len(problems)} problems listed)"
+        return error_response(status, code, message, problems)
+
+    async def unexpected(_: Request, exc: Exception) -> Response:
+        # Starlette re-raises after this response, so the server logs the traceback once.
+        return error_response(500, "internal_error", "internal server error; see the server log")
+
+    app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(RollbackRateError, domain_error)
+
+    async def database_error(_: Request, exc: Exception) -> Response:
+        # Connection loss, deadlock after retries, lock timeouts: transient, so 503 and
+        # no driver text (it can name hosts and users).
+        return error_response(
+            503, "database_unavailable", "database error; retry later", (), {"Retry-After": "1"}
+        )
+
+    app.add_exception_handler(OperationalError, database_error)
+    app.add_exception_handler(InterfaceError, database_error)
+    app.add_exception_handler(Exception, unexpected)
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorEnvelope, "description": description}
+    for status, description in (
+        (401, "Missing or invalid token"),
+        (403, "Token lacks the required scope"),
+        (422, "Invalid input; every problem located in `details`"),
+        (503, "Database unavailable"),
+    )
+}

@@ -1,0 +1,145 @@
+"""Pure ASGI middleware: request body limit, access log and request metrics.
+
+Pure ASGI (not BaseHTTPMiddleware) because it is cheaper per request and because the body
+limit must wrap `receive` itself: it counts bytes as they stream in, so it holds whether
+the client sent an honest Content-Length, a false one, or none (chunked encoding).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from rollback_rate.service.errors import ApiError, error_response
+from rollback_rate.service.observability import RequestMetrics
+
+access_log = logging.getLogger("rollback_rate.access")
+
+
+class BodyTooLarge(ApiError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            413,
+            "payload_too_large",
+            f"request body exceeds {limit} bytes (ROLLBACK_RATE_MAX_BODY); "
+            "split the batch or raise the limit",
+        )
+
+
+class BodyLimitMiddleware:
+    """413 as soon as a request body is known to exceed `limit` bytes."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _header(scope, b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await _send(error_response_for(BodyTooLarge(self.limit)), scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge(self.limit)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge as exc:  # read outside a route's exception handling
+            if started:
+                raise
+            await _send(error_response_for(exc), scope, receive, send)
+
+
+class AccessMiddleware:
+    """One JSON line per request on stderr, and the request counter and histogram.
+
+    Routes are labelled by their template (`/api/v1/events`), never the raw path, so
+    label cardinality stays bounded whatever clients request.
+    """
+
+    def __init__(self, app: ASGIApp, metrics: RequestMetrics, log_enabled: bool) -> None:
+        self.app, self.metrics, self.log_enabled = app, metrics, log_enabled
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            elapsed = time.perf_counter() - start
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            self.metrics.observe(template, scope["method"], status, elapsed)
+            if self.log_enabled:
+                client = scope.get("client")
+                access_log.info(
+                    orjson.dumps(
+                        {
+                            "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                            "method": scope["method"],
+                            "path": scope["path"],
+                            "status": status,
+                            "duration_ms": round(elapsed * 1000, 3),
+                            "client": client[0] if client else None,
+                        }
+                    ).decode()
+                )
+
+
+def configure_access_log() -> None:
+    """JSON lines to stderr, once per process, unless the host already configured it."""
+    if access_log.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    access_log.addHandler(handler)
+    access_log.setLevel(logging.INFO)
+    access_log.propagate = False
+
+
+def error_response_for(exc: ApiError) -> Any:
+    return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+
+async def _send(response: Any, scope: Scope, receive: Receive, send: Send) -> None:
+    headers = [(b"connection", b"close")]
+    response.raw_headers.extend(headers)
+    await response(scope, receive, send)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1").strip())
+    return None

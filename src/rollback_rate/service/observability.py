@@ -1,0 +1,124 @@
+"""Prometheus metrics: the service's own requests, and the rates read from the database.
+
+Domain metrics come from a custom collector that queries the database at scrape time,
+so every replica behind a load balancer reports the same numbers and no process keeps
+state that a restart would lose. Each app has its own registry (tests build many apps).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+
+from rollback_rate.aggregation import parse_query
+from rollback_rate.metrics import build_report
+from rollback_rate.store import Database
+from rollback_rate.store.schema import events, streams
+
+log = logging.getLogger("rollback_rate.service")
+
+_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_PAIR = ["model", "environment"]
+
+
+class RequestMetrics:
+    """Requests by route template, method and status; latency by route and method."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.requests = Counter(
+            "rollback_rate_http_requests",
+            "HTTP requests handled, by route template, method and status.",
+            ["route", "method", "status"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "rollback_rate_http_request_duration_seconds",
+            "HTTP request latency, by route template and method.",
+            ["route", "method"],
+            buckets=_BUCKETS,
+            registry=registry,
+        )
+
+    def observe(self, route: str, method: str, status: int, seconds: float) -> None:
+        self.requests.labels(route, method, str(status)).inc()
+        self.latency.labels(route, method).observe(seconds)
+
+
+class DatabaseCollector(Collector):
+    """Per model and environment: settled rate, pending and settled deployments (gauges)
+    over the report window, and all-time recorded deployments and rollbacks (counters,
+    monotonic because the event log is append-only).
+    """
+
+    def __init__(self, database: Callable[[], Database], window: str) -> None:
+        self._database, self._window = database, window
+
+    def describe(self) -> list[Metric]:
+        return []  # nothing at registration: the database may not be reachable yet
+
+    def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily(
+            "rollback_rate_database_up", "1 when the last scrape could read the database."
+        )
+        try:
+            families = self._families()
+        except Exception as exc:  # a scrape must not fail as a whole
+            log.warning("metrics: database unavailable: %s", type(exc).__name__)
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        yield from families
+
+    def _families(self) -> list[Metric]:
+        database = self._database()
+        report = build_report(
+            database, parse_query(window=self._window, as_of=None, by="model,environment")
+        )
+        rate = GaugeMetricFamily(
+            "rollback_rate_settled_rate_percent",
+            f"Rollback rate of settled deployments, % (window {self._window}).",
+            labels=_PAIR,
+        )
+        pending = GaugeMetricFamily(
+            "rollback_rate_pending_deployments",
+            f"Deployments younger than the window ({self._window}) and not rolled back.",
+            labels=_PAIR,
+        )
+        settled = GaugeMetricFamily(
+            "rollback_rate_settled_deployments",
+            "Deployments whose outcome is known (window elapsed or rolled back).",
+            labels=_PAIR,
+        )
+        for key, summary in report.groups:
+            labels = [str(key["model"]), str(key["environment"])]
+            if summary.rollback_rate is not None:
+                rate.add_metric(labels, summary.rollback_rate)
+            pending.add_metric(labels, summary.pending)
+            settled.add_metric(labels, summary.settled)
+        counters = {
+            kind: CounterMetricFamily(
+                f"rollback_rate_{kind}s",
+                f"{kind.capitalize()} events recorded, by automation.",
+                labels=[*_PAIR, "automated"],
+            )
+            for kind in ("deployment", "rollback")
+        }
+        query = (
+            select(streams.c.model, streams.c.environment, events.c.type, events.c.automated)
+            .add_columns(func.count())
+            .select_from(events.join(streams, streams.c.id == events.c.stream_id))
+            .where(events.c.type.in_(list(counters)))
+            .group_by(streams.c.model, streams.c.environment, events.c.type, events.c.automated)
+        )
+        with database.read() as conn:
+            for model, environment, kind, automated, count in conn.execute(query):
+                flag = "true" if automated else "false"
+                counters[kind].add_metric([model, environment, flag], int(count))
+        return [rate, pending, settled, *counters.values()]

@@ -1,0 +1,79 @@
+"""`serve` and `tokens` commands: refusal to expose --no-auth, token lifecycle, settings."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from rollback_rate.cli import app
+from rollback_rate.cli.serve import is_loopback
+from rollback_rate.errors import InvalidOption
+from rollback_rate.service.settings import Settings, parse_size
+from tests.service.helpers import running_server
+
+runner = CliRunner()
+
+
+def test_no_auth_refuses_non_loopback_addresses(tmp_path):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    for host in ("0.0.0.0", "192.168.1.4", "example.com", "::"):
+        result = runner.invoke(app, ["--db", url, "serve", "--no-auth", "--host", host])
+        assert result.exit_code == 2, result.output
+        assert "--no-auth refuses to bind" in result.output
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+
+
+def test_no_auth_server_warns_loudly(tmp_path):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    with running_server(url, tmp_path, "--no-auth") as server, server.client() as client:
+        assert client.get("/api/v1/report").status_code == 200
+    assert any("WITHOUT ANY TOKEN" in line for line in server.log_lines())
+
+
+def test_tokens_lifecycle(tmp_path):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    created = runner.invoke(
+        app, ["--db", url, "tokens", "create", "--name", "ci", "--scope", "ingest"]
+    )
+    assert created.exit_code == 0, created.output
+    token = created.stdout.strip().splitlines()[0]
+    assert token.startswith("rr_")
+    listed = runner.invoke(app, ["--db", url, "tokens", "list"])
+    assert "ci" in listed.stdout and "ingest" in listed.stdout and token not in listed.stdout
+    assert runner.invoke(app, ["--db", url, "tokens", "revoke", "ci"]).exit_code == 0
+    assert "revoked" in runner.invoke(app, ["--db", url, "tokens", "list"]).stdout
+    again = runner.invoke(app, ["--db", url, "tokens", "revoke", "ci"])
+    assert again.exit_code == 2 and "no active token" in again.output
+    bad = runner.invoke(app, ["--db", url, "tokens", "create", "--name", "x", "--scope", "root"])
+    assert bad.exit_code == 2 and "unknown scope" in bad.output
+
+
+def test_settings_from_environment():
+    settings = Settings.from_env(
+        {
+            "ROLLBACK_RATE_DB": "sqlite:///x.db",
+            "ROLLBACK_RATE_MAX_BODY": "2MiB",
+            "ROLLBACK_RATE_NO_AUTH": "true",
+            "ROLLBACK_RATE_ACCESS_LOG": "0",
+        }
+    )
+    assert (settings.max_body, settings.no_auth, settings.access_log) == (2 << 20, True, False)
+    assert parse_size("512k", 0) == 512 * 1024 and parse_size(None, 7) == 7
+    with pytest.raises(InvalidOption):
+        Settings.from_env({"ROLLBACK_RATE_DB": "x", "ROLLBACK_RATE_MAX_BODY": "lots"})
+    with pytest.raises(InvalidOption):
+        Settings.from_env({"ROLLBACK_RATE_DB": "x", "ROLLBACK_RATE_NO_AUTH": "maybe"})
+
+
+def test_multiple_workers_answer_keep_alive_requests_without_nagle_delay(tmp_path):
+    """Uvicorn's shared socket would leave TCP_NODELAY off: ~40 ms per keep-alive reply."""
+    import time
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    with running_server(url, tmp_path, "--workers", "2") as server, server.client() as client:
+        timings = []
+        for _ in range(12):
+            began = time.perf_counter()
+            assert client.get("/healthz").status_code == 200
+            timings.append(time.perf_counter() - began)
+    assert sorted(timings)[len(timings) // 2] < 0.02, timings
