@@ -61,7 +61,7 @@ def record_events(
         if result.invalid and not skip_invalid:
             raise InvalidInput(result.problems, result.invalid)
         appended.add(append_events(conn, chunk, stream_ids))
-        refresh_streams(conn, appended.earliest)
+        refresh_streams(conn, appended.earliest, appended.new_events)
     result.stored, result.duplicates = appended.stored, appended.duplicates
     return result
 

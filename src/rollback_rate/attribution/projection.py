@@ -8,7 +8,7 @@ result never depends on arrival order (issue 2). Writes go out in batches across
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -65,10 +65,16 @@ _MARK_ROLLED_BACK = (
 _SAVE_STATE = "UPDATE streams SET stack = ?, team = ?, last_ts = ?, last_seq = ? WHERE id = ?"
 
 
-def refresh_streams(conn: Connection, earliest_new_ts: Mapping[int, int | None]) -> None:
+def refresh_streams(
+    conn: Connection,
+    earliest_new_ts: Mapping[int, int | None],
+    new_events: Mapping[int, Sequence[Sequence[Any]]] | None = None,
+) -> None:
     """Bring the projection up to date for each stream id, given its earliest new event.
 
     An earliest time of None forces a replay of that stream from its first event.
+    `new_events`, when the caller has them (every event this transaction added, per
+    stream), saves reading them back for streams that continue from their saved stack.
     """
     writer = _ProjectionWriter(conn)
     saved: list[tuple[Any, ...]] = []
@@ -94,7 +100,8 @@ def refresh_streams(conn: Connection, earliest_new_ts: Mapping[int, int | None])
             conn.execute(delete(orphan_rollbacks).where(orphan_rollbacks.c.stream_id.in_(replay)))
         replaying = set(replay)
         for row in rows:
-            saved.append(_attribute(conn, writer, row, row.id in replaying))
+            known = None if new_events is None else new_events.get(row.id)
+            saved.append(_attribute(conn, writer, row, row.id in replaying, known))
     writer.flush()
     bulk_execute(conn, _SAVE_STATE, saved)
 
@@ -113,7 +120,11 @@ def _continues(row: Any, earliest_new_ts: int | None) -> bool:
 
 
 def _attribute(
-    conn: Connection, writer: _ProjectionWriter, row: Any, replay: bool
+    conn: Connection,
+    writer: _ProjectionWriter,
+    row: Any,
+    replay: bool,
+    known: Sequence[Sequence[Any]] | None,
 ) -> tuple[Any, ...]:
     if replay:
         state, after = StreamState(), None
@@ -122,7 +133,11 @@ def _attribute(
         after = (row.last_ts, row.last_seq)
     writer.stream(row.id, row.model, row.environment)
     last = after
-    for event in _events_after(conn, row.id, after):
+    if replay or known is None:
+        stream: Iterable[StreamEvent] = _events_after(conn, row.id, after)
+    else:  # exactly the events after `after`, so the same order as reading them back
+        stream = sorted((StreamEvent(*event) for event in known), key=lambda e: (e.ts, e.seq))
+    for event in stream:
         writer.record(apply(state, event))
         last = (event.ts, event.seq)
     last_ts, last_seq = last if last else (None, None)

@@ -13,6 +13,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 
+_COPY_FROM = 50  # rows; below this a plain INSERT is cheaper on PostgreSQL
+
+
 def placeholder(conn: Connection) -> str:
     return "%s" if conn.dialect.name == "postgresql" else "?"
 
@@ -22,14 +25,21 @@ def bulk_insert(
 ) -> None:
     """Insert many rows of plain values in column order."""
     names = ", ".join(columns)
-    if conn.dialect.name == "postgresql":
+    batch = [tuple(row) for row in rows]
+    if not batch:
+        return
+    if conn.dialect.name == "postgresql" and len(batch) > _COPY_FROM:
         driver: Any = conn.connection.dbapi_connection  # a psycopg connection
         with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
+            for row in batch:
                 copy.write_row(row)
-        return
-    batch = [tuple(row) for row in rows]
-    if batch:
+    elif conn.dialect.name == "postgresql":
+        # A few rows: one multi-row INSERT is one round trip; COPY costs several.
+        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        values = ", ".join([one] * len(batch))
+        flat = tuple(value for row in batch for value in row)
+        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES {values}", flat)
+    else:
         marks = ", ".join("?" * len(columns))
         conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", batch)
 

@@ -5,25 +5,32 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, func, select, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, func, select
 
 from rollback_rate.events.model import EventRecord
-from rollback_rate.store.bulk import bulk_insert
-from rollback_rate.store.schema import events, streams
+from rollback_rate.store.bulk import bulk_insert, placeholder
+from rollback_rate.store.schema import events
 from rollback_rate.timeutil import now_micros
 
 StreamKey = tuple[str, str]  # (model, environment)
+# (event_id, stream_id, type, version, ts, automated, cause, team, note, attributes, recorded_at)
+Row = tuple[str, int, str, str | None, int, bool, str | None, str | None, str | None,
+            str | None, int]  # fmt: skip
+# What attribution needs of a new event: (seq, type, version, ts, automated, cause, team)
+NewEvent = tuple[int, str, str | None, int, bool, str | None, str | None]
+SMALL_BATCH = 500  # up to this many events: one INSERT ... RETURNING, no staging
 
 
 @dataclass
 class AppendResult:
-    """Counts, plus each touched stream's earliest new timestamp (what attribution needs)."""
+    """Counts, each touched stream's earliest new timestamp, and (for small batches,
+    where RETURNING gives them for free) the new events themselves, so attribution need
+    not read back what was just written."""
 
     stored: int = 0
     duplicates: int = 0
     earliest: dict[int, int] = field(default_factory=dict)
+    new_events: dict[int, list[NewEvent]] | None = field(default_factory=dict)
 
     def add(self, other: AppendResult) -> None:
         self.stored += other.stored
@@ -31,51 +38,41 @@ class AppendResult:
         for stream_id, ts in other.earliest.items():
             if ts < self.earliest.get(stream_id, ts + 1):
                 self.earliest[stream_id] = ts
-
-
-def _insert(conn: Connection, table):  # type: ignore[no-untyped-def]
-    return (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(table)
+        if self.new_events is None or other.new_events is None:
+            self.new_events = None
+        else:
+            for stream_id, new in other.new_events.items():
+                self.new_events.setdefault(stream_id, []).extend(new)
 
 
 def ensure_streams(
     conn: Connection, keys: Iterable[StreamKey], known: dict[StreamKey, int]
 ) -> dict[StreamKey, int]:
-    """Create missing streams, lock the new ones, and add their ids to `known`.
+    """Create missing streams, lock them, and add their ids to `known`.
 
-    On PostgreSQL each stream row is locked (FOR UPDATE, in id order) before its events
-    are inserted, so concurrent writers to one stream serialise and the arrival order
-    (`seq`) of a stream's events matches their commit order.
+    The upsert's DO UPDATE takes each stream row's lock in (model, environment) order,
+    before its events are inserted, so concurrent writers to one stream serialise (and
+    cannot deadlock) and the arrival order (`seq`) of a stream's events matches their
+    commit order. On SQLite the whole transaction is already exclusive.
     """
     missing = sorted({key for key in keys if key not in known})
-    if not missing:
-        return known
-    rows = [{"model": m, "environment": e} for m, e in missing]
-    conn.execute(_insert(conn, streams).on_conflict_do_nothing(), rows)
+    mark = placeholder(conn)
     for start in range(0, len(missing), 500):
         chunk = missing[start : start + 500]
-        query = select(streams.c.id, streams.c.model, streams.c.environment).where(
-            tuple_(streams.c.model, streams.c.environment).in_(chunk)
+        values = ", ".join(f"({mark}, {mark})" for _ in chunk)
+        rows = conn.exec_driver_sql(
+            f"INSERT INTO streams (model, environment) VALUES {values} "
+            "ON CONFLICT (model, environment) DO UPDATE SET model = excluded.model "
+            "RETURNING id, model, environment",
+            tuple(part for key in chunk for part in key),
         )
-        if conn.dialect.name == "postgresql":
-            query = query.order_by(streams.c.id).with_for_update()
-        for stream_id, model, environment in conn.execute(query):
+        for stream_id, model, environment in rows:
             known[(model, environment)] = stream_id
     return known
 
 
-_COLUMNS = (
-    "event_id",
-    "stream_id",
-    "type",
-    "version",
-    "ts",
-    "automated",
-    "cause",
-    "team",
-    "note",
-    "attributes",
-    "recorded_at",
-)
+_COLUMNS = ("event_id", "stream_id", "type", "version", "ts", "automated", "cause", "team",
+            "note", "attributes", "recorded_at")  # fmt: skip
 _COLUMN_LIST = ", ".join(_COLUMNS)
 _PG_STAGING = (
     "CREATE TEMP TABLE IF NOT EXISTS event_staging (ord INTEGER, event_id TEXT, "
@@ -95,46 +92,60 @@ _SQLITE_INSERT = (
 def append_events(
     conn: Connection, records: Sequence[EventRecord], stream_ids: dict[StreamKey, int]
 ) -> AppendResult:
-    """Insert records whose event id is new; the rest are counted as duplicates.
-
-    New rows are found by their sequence numbers (above the log's highest before the
-    insert, within the streams this transaction has locked), which is cheaper than
-    RETURNING and exact: no other writer can add to a locked stream meanwhile.
-    """
+    """Insert records whose event id is new; the rest are counted as duplicates."""
     if not records:
         return AppendResult()
     ensure_streams(conn, ((r.model, r.environment) for r in records), stream_ids)
     recorded_at = now_micros()
-    rows = [
-        (
-            r.event_id,
-            stream_ids[(r.model, r.environment)],
-            r.type,
-            r.version,
-            r.ts,
-            r.automated,
-            r.cause,
-            r.team,
-            r.note,
-            r.attributes,
-            recorded_at,
-        )
+    rows: list[Row] = [
+        (r.event_id, stream_ids[(r.model, r.environment)], r.type, r.version, r.ts,
+         r.automated, r.cause, r.team, r.note, r.attributes, recorded_at)
         for r in records
-    ]
+    ]  # fmt: skip
+    if len(rows) <= SMALL_BATCH:
+        return _append_returning(conn, rows)
+    return _append_bulk(conn, rows)
+
+
+def _append_returning(conn: Connection, rows: list[Row]) -> AppendResult:
+    # One statement that says which rows were new; a duplicate id later in the same
+    # batch loses to the first, as it would arriving later.
+    mark = placeholder(conn)
+    one = "(" + ", ".join([mark] * len(_COLUMNS)) + ")"
+    inserted = conn.exec_driver_sql(
+        f"INSERT INTO events ({_COLUMN_LIST}) VALUES {', '.join([one] * len(rows))} "
+        "ON CONFLICT (event_id) DO NOTHING RETURNING seq, event_id",
+        tuple(value for row in rows for value in row),
+    ).all()
+    by_id = {row[0]: row for row in reversed(rows)}  # the first row of each id wins
+    new_events: dict[int, list[NewEvent]] = {}
+    earliest: dict[int, int] = {}
+    for seq, event_id in inserted:
+        _, stream_id, type_, version, ts, automated, cause, team, *_ = by_id[event_id]
+        new_events.setdefault(stream_id, []).append(
+            (seq, type_, version, ts, automated, cause, team)
+        )
+        if ts < earliest.get(stream_id, ts + 1):
+            earliest[stream_id] = ts
+    return AppendResult(len(inserted), len(rows) - len(inserted), earliest, new_events)
+
+
+def _append_bulk(conn: Connection, rows: list[Row]) -> AppendResult:
+    # New rows are found by seq above the log's previous maximum within the streams this
+    # transaction has locked: cheaper than RETURNING for thousands of rows, and exact,
+    # since no other writer can add to a locked stream meanwhile.
     before = conn.execute(select(func.coalesce(func.max(events.c.seq), 0))).scalar_one()
     if conn.dialect.name == "postgresql":
         # COPY into a staging table, then one INSERT ... SELECT that skips known ids.
         conn.exec_driver_sql(_PG_STAGING)
-        bulk_insert(
-            conn, "event_staging", ("ord", *_COLUMNS), ((i, *row) for i, row in enumerate(rows))
-        )
+        bulk_insert(conn, "event_staging", ("ord", *_COLUMNS),
+                    ((i, *row) for i, row in enumerate(rows)))  # fmt: skip
         conn.exec_driver_sql(_PG_MOVE_NEW)
-        conn.exec_driver_sql("TRUNCATE event_staging")
+        conn.exec_driver_sql("TRUNCATE event_staging")  # more chunks may follow in this tx
     else:
         conn.exec_driver_sql(_SQLITE_INSERT, rows)
     touched = sorted({row[1] for row in rows})
-    earliest: dict[int, int] = {}
-    stored = 0
+    result = AppendResult(new_events=None)
     for start in range(0, len(touched), 1_000):
         query = (
             select(events.c.stream_id, func.min(events.c.ts), func.count())
@@ -142,6 +153,7 @@ def append_events(
             .group_by(events.c.stream_id)
         )
         for stream_id, first_ts, count in conn.execute(query):
-            earliest[stream_id] = first_ts
-            stored += count
-    return AppendResult(stored, len(records) - stored, earliest)
+            result.earliest[stream_id] = first_ts
+            result.stored += count
+    result.duplicates = len(rows) - result.stored
+    return result
