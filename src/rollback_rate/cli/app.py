@@ -80,7 +80,15 @@ def main() -> None:
 def _register() -> None:
     import rollback_rate.cli.serve
     import rollback_rate.cli.tokens  # noqa: F401  (registers `serve` and `tokens`)
-    from rollback_rate.cli import database, demo, importing, record, report, sync  # noqa: F401
+    from rollback_rate.cli import (  # noqa: F401
+        database,
+        demo,
+        importing,
+        record,
+        report,
+        sync,
+        webhooks,
+    )
 
 
 _register()

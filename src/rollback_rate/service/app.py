@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, disable_created_metrics
 from prometheus_client.process_collector import ProcessCollector
 
 from rollback_rate import __version__
-from rollback_rate.service import routes_events, routes_ops, routes_report
+from rollback_rate.service import routes_events, routes_ops, routes_report, webhooks
 from rollback_rate.service.auth import TokenCache
 from rollback_rate.service.errors import install_error_handlers
 from rollback_rate.service.middleware import (
@@ -66,14 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(routes_events.router)
     app.include_router(routes_report.router)
     app.include_router(routes_ops.router)
-    # ---- INCLUDE POINT: webhook routers ---------------------------------------------
-    # `rollback_rate.service.webhooks` (owned by the webhook-adapter work) includes here:
-    #     from rollback_rate.service import webhooks
-    #     app.include_router(webhooks.router)
-    # Its routes should declare `Depends(require_scope("ingest"))` (service.auth),
-    # `Depends(get_database)` (service.state) and raise ApiError / RollbackRateError or
-    # return `error_response(...)` (service.errors) so errors keep the one envelope.
-    # ----------------------------------------------------------------------------------
+    app.include_router(webhooks.router)
 
     # Last added is outermost: the access log sees every response, including 413s.
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body)

@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-
 _COPY_FROM = 50  # rows; below this a plain INSERT is cheaper on PostgreSQL
 
 
