@@ -163,7 +163,15 @@ def test_orphans_are_reported_and_attributed_to_nothing(db):
 
 def test_json_shape_is_stable(db):
     got = report(db, "2026-01-01T00:00:00Z", window="36h")
-    assert set(got) == {"as_of", "window_hours", "filters", "overall", "groups", "periods"}
+    assert set(got) == {
+        "as_of",
+        "window_hours",
+        "filters",
+        "overall",
+        "groups",
+        "periods",
+        "failed_rollbacks",
+    }
     assert got["window_hours"] == 36.0
     assert got["as_of"] == "2026-01-01T00:00:00Z"
     assert list(got["overall"]) == [
@@ -197,3 +205,31 @@ def test_bad_options_are_explained(sqlite_db, options, message):
     kwargs = {"as_of": "2026-01-01T00:00:00Z", "window": "7d", **options}
     with pytest.raises(InvalidOption, match=message):
         report(sqlite_db, **kwargs)
+
+
+def test_failed_rollbacks_are_counted_and_listed_but_move_nothing(db):
+    load(
+        db,
+        [
+            deploy("ep", "cfg-1", "2026-01-01T00:00:00Z"),
+            deploy("ep", "cfg-2", "2026-01-02T00:00:00Z"),
+            {
+                "type": "rollback_failed",
+                "model": "ep",
+                "version": "cfg-1",
+                "timestamp": "2026-01-02T01:00:00Z",
+            },
+            {"type": "rollback_failed", "model": "other", "timestamp": "2026-01-03T00:00:00Z"},
+        ],
+    )
+    got = report(db, "2026-02-01T00:00:00Z")
+    assert got["overall"]["rollbacks"] == 0  # the stack did not move: cfg-2 is still live
+    assert got["failed_rollbacks"]["count"] == 2
+    assert got["failed_rollbacks"]["latest"][1] == {
+        "model": "ep",
+        "environment": "production",
+        "version": "cfg-1",
+        "timestamp": "2026-01-02T01:00:00Z",
+    }
+    assert report(db, "2026-02-01T00:00:00Z", model="ep")["failed_rollbacks"]["count"] == 1
+    assert report(db, "2026-01-02T12:00:00Z")["failed_rollbacks"]["count"] == 1  # as_of

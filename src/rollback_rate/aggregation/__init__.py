@@ -1,6 +1,16 @@
 """SQL aggregation over the attribution projection."""
 
+from rollback_rate.aggregation.failures import FailedRollbacks, failed_rollbacks
 from rollback_rate.aggregation.query import DIMENSIONS, PERIODS, ReportQuery, parse_query
 from rollback_rate.aggregation.sql import Counts, aggregate
 
-__all__ = ["DIMENSIONS", "PERIODS", "Counts", "ReportQuery", "aggregate", "parse_query"]
+__all__ = [
+    "DIMENSIONS",
+    "PERIODS",
+    "Counts",
+    "FailedRollbacks",
+    "ReportQuery",
+    "aggregate",
+    "failed_rollbacks",
+    "parse_query",
+]

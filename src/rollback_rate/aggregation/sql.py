@@ -103,7 +103,7 @@ def _within(query: ReportQuery) -> ColumnElement[bool]:
     )
 
 
-def _filters(table: Table, time_column: str, query: ReportQuery) -> list[ColumnElement[bool]]:
+def report_filters(table: Table, time_column: str, query: ReportQuery) -> list[ColumnElement[bool]]:
     moment = table.c[time_column]
     clauses: list[ColumnElement[bool]] = [moment <= query.as_of]
     if query.since is not None:
@@ -134,7 +134,7 @@ def _count_deployments(
     keys = [dep.c[d] for d in dims]
     everything = (
         select(*keys, func.count(), _flag(dep.c.deployed_at <= closed_by))
-        .where(*_filters(dep, "deployed_at", query))
+        .where(*report_filters(dep, "deployed_at", query))
         .group_by(*keys)
     )
     for row in conn.execute(everything):
@@ -150,7 +150,7 @@ def _count_deployments(
             _flag(late),
             _flag(and_(within, dep.c.deployed_at > closed_by)),
         )
-        .where(*_filters(dep, "deployed_at", query), dep.c.rolled_back_at <= query.as_of)
+        .where(*report_filters(dep, "deployed_at", query), dep.c.rolled_back_at <= query.as_of)
         .group_by(*keys)
     )
     for row in conn.execute(rolled_back):
@@ -168,7 +168,7 @@ def _count_causes(
     cause = func.coalesce(dep.c.rollback_cause, "unspecified").label("cause")
     statement = (
         select(*keys, cause, func.count().label("n"))
-        .where(*_filters(dep, "deployed_at", query), _within(query))
+        .where(*report_filters(dep, "deployed_at", query), _within(query))
         .group_by(*keys, cause)
     )
     for row in conn.execute(statement):
@@ -191,7 +191,7 @@ def _median_time_to_rollback(
             func.row_number().over(partition_by=keys or None, order_by=delay).label("rn"),
             func.count().over(partition_by=keys or None).label("n"),
         )
-        .where(*_filters(dep, "deployed_at", query), _within(query))
+        .where(*report_filters(dep, "deployed_at", query), _within(query))
         .subquery()
     )
     middle = and_(ranked.c.rn >= (ranked.c.n + 1) // 2, ranked.c.rn <= (ranked.c.n + 2) // 2)
@@ -208,7 +208,9 @@ def _count_orphans(
     conn: Connection, query: ReportQuery, dims: Sequence[str], groups: dict[Key, Counts]
 ) -> None:
     keys = [orphan.c[d] for d in dims]
-    statement = select(*keys, func.count()).where(*_filters(orphan, "at", query)).group_by(*keys)
+    statement = (
+        select(*keys, func.count()).where(*report_filters(orphan, "at", query)).group_by(*keys)
+    )
     for row in conn.execute(statement):
         counts = groups.setdefault(tuple(row[: len(dims)]), Counts())
         counts.orphan_rollbacks = int(row[len(dims)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rollback_rate.aggregation import ReportQuery, aggregate
+from rollback_rate.aggregation import FailedRollbacks, ReportQuery, aggregate, failed_rollbacks
 from rollback_rate.metrics.summary import Summary, summarise
 from rollback_rate.store import Database
 from rollback_rate.timeutil import MICROS_PER_HOUR, iso_utc
@@ -17,6 +17,7 @@ class Report:
     overall: Summary
     groups: list[tuple[dict[str, Any], Summary]] = field(default_factory=list)
     periods: list[tuple[str, Summary]] = field(default_factory=list)
+    failed_rollbacks: FailedRollbacks = field(default_factory=FailedRollbacks)
 
     def as_dict(self) -> dict[str, Any]:
         """The machine interface of `report --format json` and `GET /api/v1/report`."""
@@ -36,6 +37,7 @@ class Report:
             "overall": self.overall.as_dict(),
             "groups": [{"key": key, **summary.as_dict()} for key, summary in self.groups],
             "periods": [{"period": p, **summary.as_dict()} for p, summary in self.periods],
+            "failed_rollbacks": self.failed_rollbacks.as_dict(),
         }
 
 
@@ -45,6 +47,7 @@ def build_report(database: Database, query: ReportQuery) -> Report:
         overall = aggregate(conn, query, ())[()]
         groups = aggregate(conn, query, query.by) if query.by else {}
         periods = aggregate(conn, query, (query.period,)) if query.period else {}
+        failures = failed_rollbacks(conn, query)
     return Report(
         query=query,
         overall=summarise(overall),
@@ -53,6 +56,7 @@ def build_report(database: Database, query: ReportQuery) -> Report:
             for key, counts in sorted(groups.items(), key=lambda kv: _sortable(kv[0]))
         ],
         periods=[(key[0], summarise(counts)) for key, counts in sorted(periods.items())],
+        failed_rollbacks=failures,
     )
 
 

@@ -78,12 +78,19 @@ def headline(report: Report) -> str:
     if s.rollback_rate is None:
         return (
             f"No settled deployments yet ({s.deployments} deployed, {s.pending} pending, {window})."
+            + (
+                f" {report.failed_rollbacks.count} rollback(s) FAILED."
+                if report.failed_rollbacks.count
+                else ""
+            )
         )
     low, high = s.ci95 or (0.0, 0.0)
+    failed = report.failed_rollbacks.count
+    warning = f" {failed} rollback(s) FAILED: those models could not be restored." if failed else ""
     return (
         f"Model Rollback Rate {s.rollback_rate:.1f}% ({s.band}; 95% CI {low:.1f}-{high:.1f}%): "
         f"{s.rollbacks} of {s.settled} settled deployments rolled back within the "
-        f"{window}; {s.pending} pending, {s.deployments} deployed."
+        f"{window}; {s.pending} pending, {s.deployments} deployed.{warning}"
     )
 
 
