@@ -144,15 +144,18 @@ def _append_bulk(conn: Connection, rows: list[Row]) -> AppendResult:
         conn.exec_driver_sql("TRUNCATE event_staging")  # more chunks may follow in this tx
     else:
         conn.exec_driver_sql(_SQLITE_INSERT, rows)
-    touched = sorted({row[1] for row in rows})
+    # Only the seq range is in the WHERE clause, so the primary key drives the scan; a
+    # stream_id condition would tempt the planner into reading whole streams. Rows of
+    # other writers' streams (PostgreSQL) are dropped here.
+    touched = {row[1] for row in rows}
     result = AppendResult(new_events=None)
-    for start in range(0, len(touched), 1_000):
-        query = (
-            select(events.c.stream_id, func.min(events.c.ts), func.count())
-            .where(events.c.seq > before, events.c.stream_id.in_(touched[start : start + 1_000]))
-            .group_by(events.c.stream_id)
-        )
-        for stream_id, first_ts, count in conn.execute(query):
+    query = (
+        select(events.c.stream_id, func.min(events.c.ts), func.count())
+        .where(events.c.seq > before)
+        .group_by(events.c.stream_id)
+    )
+    for stream_id, first_ts, count in conn.execute(query):
+        if stream_id in touched:
             result.earliest[stream_id] = first_ts
             result.stored += count
     result.duplicates = len(rows) - result.stored
