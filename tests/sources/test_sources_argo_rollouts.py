@@ -128,6 +128,6 @@ def test_module_docstring_carries_the_exact_configmap_fixture() -> None:
 
 
 def test_user_docs_show_the_same_configmap() -> None:
-    docs = FIXTURES.parents[2] / "docs" / "sources.md"
+    docs = FIXTURES.parents[2] / "README.md"
     fixture = (FIXTURES / "argo-notifications-configmap.yaml").read_text()
     assert fixture.strip() in docs.read_text()
