@@ -60,39 +60,50 @@ class Counts:
 
 def aggregate(conn: Connection, query: ReportQuery, dims: Sequence[str]) -> dict[Key, Counts]:
     """Counts per group of `dims` (no dims: one overall group keyed `()`)."""
-    if dims and set(dims) <= STREAM_DIMENSIONS:
-        return _aggregate_by_stream(conn, query, dims)
-    groups: dict[Key, Counts] = {} if dims else {(): Counts()}
-    _count_deployments(conn, query, dims, groups)
-    _count_causes(conn, query, dims, groups)
-    _median_time_to_rollback(conn, query, dims, groups)
-    _count_orphans(conn, query, dims, groups)
-    return groups
+    return aggregate_many(conn, query, [tuple(dims)])[0]
 
 
-def _aggregate_by_stream(
-    conn: Connection, query: ReportQuery, dims: Sequence[str]
-) -> dict[Key, Counts]:
-    # A stream fixes model and environment, and (stream_id, deployed_at) is an index, so
-    # counting per stream reads only that index; the few stream groups are then added up
-    # into the requested ones. A median cannot be added up, so it is grouped directly.
+def aggregate_many(
+    conn: Connection, query: ReportQuery, groupings: Sequence[tuple[str, ...]]
+) -> list[dict[Key, Counts]]:
+    """Counts for several groupings at once (overall `()`, by model, by week...).
+
+    Groupings made of stream dimensions (model, environment, or none) share one pass that
+    counts per stream on the (stream_id, deployed_at) index, then add the few stream
+    groups up; others are counted directly. Medians do not add up, so each grouping gets
+    its own median query, over the small rolled-back subset.
+    """
+    foldable = [dims for dims in groupings if set(dims) <= STREAM_DIMENSIONS]
+    per_stream = _count_per_stream(conn, query) if foldable else {}
+    names = (
+        {row.id: row for row in conn.execute(select(streams.c.id, streams.c.model,
+                                                     streams.c.environment))}
+        if foldable else {}
+    )  # fmt: skip
+    results = []
+    for dims in groupings:
+        groups: dict[Key, Counts] = {} if dims else {(): Counts()}
+        if set(dims) <= STREAM_DIMENSIONS:
+            for (stream_id,), counts in per_stream.items():
+                key = tuple(getattr(names[stream_id], d) for d in dims)
+                groups.setdefault(key, Counts()).add(counts)
+            for counts in groups.values():
+                counts.root_causes.sort(key=lambda item: (-item[1], item[0]))
+        else:
+            _count_deployments(conn, query, dims, groups)
+            _count_causes(conn, query, dims, groups)
+            _count_orphans(conn, query, dims, groups)
+        _median_time_to_rollback(conn, query, dims, groups)
+        results.append(groups)
+    return results
+
+
+def _count_per_stream(conn: Connection, query: ReportQuery) -> dict[Key, Counts]:
     per_stream: dict[Key, Counts] = {}
     _count_deployments(conn, query, ("stream_id",), per_stream)
     _count_causes(conn, query, ("stream_id",), per_stream)
     _count_orphans(conn, query, ("stream_id",), per_stream)
-    names = {
-        row.id: row
-        for row in conn.execute(select(streams.c.id, streams.c.model, streams.c.environment))
-    }
-    groups: dict[Key, Counts] = {}
-    for (stream_id,), counts in per_stream.items():
-        stream = names[stream_id]
-        key = tuple(getattr(stream, d) for d in dims)
-        groups.setdefault(key, Counts()).add(counts)
-    for counts in groups.values():
-        counts.root_causes.sort(key=lambda item: (-item[1], item[0]))
-    _median_time_to_rollback(conn, query, dims, groups)
-    return groups
+    return per_stream
 
 
 def _within(query: ReportQuery) -> ColumnElement[bool]:

@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rollback_rate.aggregation import FailedRollbacks, ReportQuery, aggregate, failed_rollbacks
+from rollback_rate.aggregation import (
+    FailedRollbacks,
+    ReportQuery,
+    aggregate_many,
+    failed_rollbacks,
+)
 from rollback_rate.metrics.summary import Summary, summarise
 from rollback_rate.store import Database
 from rollback_rate.timeutil import MICROS_PER_HOUR, iso_utc
@@ -44,9 +49,13 @@ class Report:
 def build_report(database: Database, query: ReportQuery) -> Report:
     """Aggregate in the database, then compute rates, intervals and bands per group."""
     with database.read() as conn:
-        overall = aggregate(conn, query, ())[()]
-        groups = aggregate(conn, query, query.by) if query.by else {}
-        periods = aggregate(conn, query, (query.period,)) if query.period else {}
+        groupings: list[tuple[str, ...]] = [(), query.by] if query.by else [()]
+        if query.period:
+            groupings.append((query.period,))
+        found = aggregate_many(conn, query, groupings)
+        overall = found[0][()]
+        groups = found[1] if query.by else {}
+        periods = found[-1] if query.period else {}
         failures = failed_rollbacks(conn, query)
     return Report(
         query=query,
