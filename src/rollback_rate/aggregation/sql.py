@@ -193,8 +193,12 @@ def _median_time_to_rollback(
     conn: Connection, query: ReportQuery, dims: Sequence[str], groups: dict[Key, Counts]
 ) -> None:
     # Portable median: number each group's delays, average the middle one or two.
-    keys = [dep.c[d] for d in dims]
+    # Model and environment come from the streams table, so the rolled-back rows are
+    # read from their covering index alone.
+    by_stream = set(dims) <= STREAM_DIMENSIONS
+    keys = [(streams.c[d] if by_stream else dep.c[d]) for d in dims]
     delay = (dep.c.rolled_back_at - dep.c.deployed_at).label("delay")
+    source = dep.join(streams, streams.c.id == dep.c.stream_id) if dims and by_stream else dep
     ranked = (
         select(
             *keys,
@@ -202,6 +206,7 @@ def _median_time_to_rollback(
             func.row_number().over(partition_by=keys or None, order_by=delay).label("rn"),
             func.count().over(partition_by=keys or None).label("n"),
         )
+        .select_from(source)
         .where(*report_filters(dep, "deployed_at", query), _within(query))
         .subquery()
     )

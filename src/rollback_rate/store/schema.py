@@ -42,6 +42,13 @@ events = Table(
     Column("attributes", Text),
     Column("recorded_at", BigInteger, nullable=False),
     Index("ix_events_stream_order", "stream_id", "ts", "seq"),
+    # Failed rollbacks live only in the log; this keeps the report from scanning it.
+    Index(
+        "ix_events_failed_rollbacks",
+        "ts",
+        sqlite_where=text("type = 'rollback_failed'"),
+        postgresql_where=text("type = 'rollback_failed'"),
+    ),
 )
 
 # One row per model + environment, holding the attribution state for incremental updates.
@@ -76,10 +83,15 @@ deployments = Table(
     Column("rollback_automated", Boolean),
     Column("rollback_cause", String(100)),
     Index("ix_deployments_stream", "stream_id", "deployed_at"),
-    # Partial: only rolled-back rows are indexed, so inserting a deployment skips it.
+    # Partial and covering: only rolled-back rows, with what the rollback figures need,
+    # so inserting a deployment skips it and those figures never read the table.
     Index(
-        "ix_deployments_rolled_back_at",
+        "ix_deployments_rolled_back",
         "rolled_back_at",
+        "deployed_at",
+        "stream_id",
+        "rollback_automated",
+        "rollback_cause",
         sqlite_where=text("rolled_back_at IS NOT NULL"),
         postgresql_where=text("rolled_back_at IS NOT NULL"),
     ),
