@@ -20,3 +20,50 @@ def test_upgrade_is_idempotent(db_url):
     assert again.upgrade() == revision
     assert again.current_revision() == revision
     again.dispose()
+
+
+def test_a_database_from_an_older_revision_upgrades_with_its_data(tmp_path):
+    from alembic import command
+    from alembic.config import Config
+
+    from rollback_rate import build_report, parse_query, record_events
+    from rollback_rate.store.database import MIGRATIONS, Database
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = Database(url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with old.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0002")
+    assert old.current_revision() == "0002"
+    record_events(
+        old,
+        [
+            (
+                "e1",
+                {
+                    "type": "deployment",
+                    "model": "m",
+                    "version": "1",
+                    "timestamp": "2026-01-01T00:00:00Z",
+                },
+            ),
+            (
+                "e2",
+                {
+                    "type": "deployment",
+                    "model": "m",
+                    "version": "2",
+                    "timestamp": "2026-01-02T00:00:00Z",
+                },
+            ),
+            ("e3", {"type": "rollback", "model": "m", "timestamp": "2026-01-02T01:00:00Z"}),
+        ],
+    )
+    old.dispose()
+    upgraded = open_database(url)
+    assert upgraded.current_revision() == upgraded.upgrade() != "0002"
+    query = parse_query(window="7d", as_of="2026-02-01T00:00:00Z")
+    assert build_report(upgraded, query).overall.rollbacks == 1
+    upgraded.dispose()
