@@ -300,3 +300,20 @@ def test_demo_loads_realistic_history_and_reports(tmp_path):
     assert 0 < report["overall"]["automated_share"] < 100
     again = runner.invoke(app, ["--db", url, "demo"])
     assert again.exit_code == 2 and "demo needs an empty database" in again.output
+
+
+def test_a_database_failure_mid_command_is_reported_without_a_traceback(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "broken.db"
+    url = f"sqlite:///{path}"
+    assert runner.invoke(app, ["--db", url, "db", "upgrade"]).exit_code == 0
+    with sqlite3.connect(path) as conn:  # sabotage: the log table disappears
+        conn.execute("DROP TABLE events")
+    result = runner.invoke(
+        app, ["--db", url, "record", "deployment", "--model", "m", "--version", "1"]
+    )
+    assert result.exit_code == 2
+    assert "error: database error, nothing from this command was stored" in result.output
+    assert "no such table: events" in result.output
+    assert "Traceback" not in result.output

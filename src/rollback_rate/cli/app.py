@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
 from rollback_rate.errors import InvalidInput, RollbackRateError
@@ -27,6 +28,14 @@ class _Group(TyperGroup):
             raise typer.Exit(2) from None
         except RollbackRateError as exc:
             typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        except SQLAlchemyError as exc:
+            # A database failure mid-command (connection lost, disk full, deadlock): the
+            # transaction was rolled back, so say that instead of printing a traceback.
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            typer.echo(
+                f"error: database error, nothing from this command was stored: {reason}", err=True
+            )
             raise typer.Exit(2) from None
 
 
