@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -86,18 +87,14 @@ def main() -> None:
     app(prog_name="rollback-rate")
 
 
+# Each module registers its commands on import; this order is the order of `--help`.
+COMMAND_MODULES = ("record", "importing", "report", "demo", "database", "serve", "tokens",
+                   "webhooks", "sync")  # fmt: skip
+
+
 def _register() -> None:
-    import rollback_rate.cli.serve
-    import rollback_rate.cli.tokens  # noqa: F401  (registers `serve` and `tokens`)
-    from rollback_rate.cli import (  # noqa: F401
-        database,
-        demo,
-        importing,
-        record,
-        report,
-        sync,
-        webhooks,
-    )
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"rollback_rate.cli.{name}")
 
 
 _register()
