@@ -16,6 +16,8 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -91,6 +93,42 @@ def _batch_body(run: str, n: int, now: int) -> bytes:
             }
             for i in range(10_000)
         ]
+    )
+
+
+def wrk_single_post(base_url: str, token: str, seconds: float, connections: int) -> None:
+    """The same single-event POST phase driven by wrk, a C client that leaves the server
+    most of the two cores (the Python client above spends about as much CPU as the server)."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        print("single-event POST (wrk): skipped, wrk is not installed (apt-get install wrk)")
+        return
+    script = Path(__file__).with_name("wrk_single_post.lua")
+    out = subprocess.run(
+        [
+            wrk,
+            "-t2",
+            f"-c{connections}",
+            f"-d{max(1, int(seconds))}s",
+            "--latency",
+            "-s",
+            str(script),
+            base_url,
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "RR_TOKEN": token},
+        check=True,
+    ).stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    print(
+        f"single-event POST (wrk, {connections} connections): "
+        f"{float(rate.group(1)) if rate else 0:,.0f} req/s, "
+        f"p50 {p50.group(1) if p50 else '?'}, p99 {p99.group(1) if p99 else '?'}"
+        + (f", {errors.group(1)} non-2xx" if errors else "")
     )
 
 
@@ -243,6 +281,7 @@ def main() -> None:
         run_phase(
             "single-event POST", args.concurrency, args.seconds, 10**9, single, server.url, token
         )
+        wrk_single_post(server.url, token, args.seconds, args.concurrency)
         run_phase(
             "10,000-event batch POST",
             2,
