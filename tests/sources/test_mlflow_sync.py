@@ -30,7 +30,8 @@ from rollback_rate.attribution import live_versions
 from rollback_rate.cli.app import app
 from rollback_rate.sources import SourceOptions
 from rollback_rate.sources.mlflow import SOURCE as WEBHOOK
-from rollback_rate.sources.mlflow_sync import MLflowSyncError, SyncResult, sync_mlflow
+from rollback_rate.sources.mlflow_registry import MLflowSyncError
+from rollback_rate.sources.mlflow_sync import SyncResult, sync_mlflow
 from rollback_rate.store import Database
 from rollback_rate.store.schema import events
 from tests.helpers import deploy, load, rollback

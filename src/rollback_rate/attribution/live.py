@@ -9,11 +9,12 @@ query and needs no replay of the event log.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import orjson
 from sqlalchemy import Connection, select
 
-from rollback_rate.store.schema import streams
+from rollback_rate.store.schema import events, streams
 
 
 def live_versions(
@@ -37,3 +38,33 @@ def live_versions(
         entries = orjson.loads(stack) if stack else []
         result[(model, environment)] = str(entries[-1][0]) if entries else None
     return result
+
+
+@dataclass(frozen=True)
+class StreamPosition:
+    """Where a stream stands: its live version and the last event attributed to it."""
+
+    live: str | None
+    last_ts: int | None
+    last_event_id: str | None
+
+
+def stream_positions(
+    conn: Connection, models: Iterable[str]
+) -> dict[tuple[str, str], StreamPosition]:
+    """Live version, last event time and last event id of every stream of ``models``."""
+    wanted = sorted(set(models))
+    if not wanted:
+        return {}
+    live = live_versions(conn, wanted)
+    rows = conn.execute(
+        select(streams.c.model, streams.c.environment, streams.c.last_ts, events.c.event_id)
+        .select_from(streams.outerjoin(events, events.c.seq == streams.c.last_seq))
+        .where(streams.c.model.in_(wanted))
+    ).all()
+    return {
+        (row.model, row.environment): StreamPosition(
+            live.get((row.model, row.environment)), row.last_ts, row.event_id
+        )
+        for row in rows
+    }

@@ -14,7 +14,8 @@ import typer
 
 from rollback_rate.cli.app import app, settings
 from rollback_rate.cli.importing import parse_alias_map
-from rollback_rate.sources.mlflow_sync import AliasOutcome, SyncResult, connect, sync_mlflow
+from rollback_rate.sources.mlflow_registry import connect
+from rollback_rate.sources.mlflow_sync import AliasOutcome, SyncResult, sync_mlflow
 
 sync_app = typer.Typer(
     help="Reconcile deployments with an external system's current state.", no_args_is_help=True

@@ -42,31 +42,26 @@ attribution rules treat as a redeploy of the live version, so nothing is counted
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import select
 
-from rollback_rate.attribution.live import live_versions
-from rollback_rate.errors import RollbackRateError
+from rollback_rate.attribution.live import stream_positions
 from rollback_rate.ingest import record_event
 from rollback_rate.sources.base import event, format_utc
+from rollback_rate.sources.mlflow_registry import (
+    PAGE_SIZE,
+    Registry,
+    connect,
+)
 from rollback_rate.store import Database
-from rollback_rate.store.schema import events, streams
 from rollback_rate.timeutil import from_micros, to_micros
 
 SOURCE = "mlflow"
-API = "/api/2.0/mlflow"
-PAGE_SIZE = 1_000  # the largest max_results registered-models/search accepts
 ID_MAX_LENGTH = 200  # the canonical event id limit
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-
-
-class MLflowSyncError(RollbackRateError):
-    """The tracking server cannot be reached, or answered with an error we cannot use."""
 
 
 # --------------------------------------------------------------------------- results
@@ -121,136 +116,6 @@ class SyncResult:
         return self._count("conflict")
 
 
-# --------------------------------------------------------------------------- REST client
-
-
-def connect(
-    tracking_uri: str,
-    *,
-    token: str | None = None,
-    username: str | None = None,
-    password: str | None = None,
-    timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-) -> httpx.Client:
-    """An httpx client for an MLflow tracking server at an ``http(s)://`` URI.
-
-    ``token`` is sent as a bearer token, ``username``/``password`` as basic auth: the same
-    two schemes MLflow's own client takes from ``MLFLOW_TRACKING_TOKEN`` and
-    ``MLFLOW_TRACKING_USERNAME``/``_PASSWORD``.  A path in the URI (a server behind a
-    reverse-proxy prefix) is kept: API paths are appended to it.
-    """
-    uri = tracking_uri.strip()
-    if not uri.startswith(("http://", "https://")):
-        raise MLflowSyncError(
-            f"tracking URI {redact(uri)!r} is not an http:// or https:// URL of an MLflow "
-            "tracking server (file stores and 'databricks' URIs are not supported)"
-        )
-    headers = {"Accept": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    auth = httpx.BasicAuth(username, password or "") if username else None
-    return httpx.Client(base_url=uri.rstrip("/"), headers=headers, auth=auth, timeout=timeout)
-
-
-class _Registry:
-    """The four read-only registry calls the sync needs, with errors made readable."""
-
-    def __init__(self, client: httpx.Client) -> None:
-        self.client = client
-        self.where = redact(str(client.base_url).rstrip("/"))
-
-    def get(self, path: str, params: Mapping[str, Any]) -> dict[str, Any]:
-        try:
-            response = self.client.get(API + path, params=dict(params))
-        except httpx.TimeoutException:
-            raise MLflowSyncError(
-                f"MLflow tracking server at {self.where} did not answer GET {API}{path} in time"
-            ) from None
-        except httpx.TransportError as exc:
-            raise MLflowSyncError(
-                f"cannot reach MLflow tracking server at {self.where}: {_reason(exc)}"
-            ) from None
-        if response.status_code >= 400:
-            raise MLflowSyncError(
-                f"MLflow tracking server at {self.where} answered HTTP "
-                f"{response.status_code} to GET {API}{path}: {_error_text(response)}"
-            )
-        try:
-            body = response.json()
-        except ValueError:
-            raise MLflowSyncError(
-                f"MLflow tracking server at {self.where} answered GET {API}{path} with "
-                "something that is not JSON; is this the tracking server's URL?"
-            ) from None
-        if not isinstance(body, dict):
-            raise MLflowSyncError(
-                f"MLflow tracking server at {self.where} answered GET {API}{path} with "
-                f"a JSON {type(body).__name__}, expected an object"
-            )
-        return body
-
-    def search_models(self, page_size: int) -> Iterator[dict[str, Any]]:
-        """Every registered model, page by page (a token seen twice ends the walk)."""
-        token: str | None = None
-        seen: set[str] = set()
-        while True:
-            params: dict[str, Any] = {"max_results": page_size}
-            if token:
-                params["page_token"] = token
-            page = self.get("/registered-models/search", params)
-            yield from page.get("registered_models") or []
-            token = page.get("next_page_token")
-            if not token or token in seen:
-                return
-            seen.add(token)
-
-    def get_model(self, name: str) -> dict[str, Any]:
-        try:
-            body = self.get("/registered-models/get", {"name": name})
-        except MLflowSyncError as exc:
-            if "HTTP 404" in str(exc):
-                raise MLflowSyncError(
-                    f"registered model {name!r} does not exist on the MLflow tracking "
-                    f"server at {self.where}"
-                ) from None
-            raise
-        model = body.get("registered_model")
-        if not isinstance(model, dict):
-            raise MLflowSyncError(f"{self.where}: registered-models/get gave no registered_model")
-        return model
-
-    def get_version(self, name: str, version: str) -> dict[str, Any]:
-        body = self.get("/model-versions/get", {"name": name, "version": version})
-        found = body.get("model_version")
-        return found if isinstance(found, dict) else {}
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text or type(exc).__name__
-
-
-def _error_text(response: httpx.Response) -> str:
-    """MLflow's ``{"error_code", "message"}`` body when there is one, else the raw text."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and (body.get("error_code") or body.get("message")):
-        return ": ".join(str(body[k]) for k in ("error_code", "message") if body.get(k))
-    text = response.text.strip().replace("\n", " ")
-    return (text[:200] + "...") if len(text) > 200 else (text or response.reason_phrase)
-
-
-def redact(url: str) -> str:
-    """Hide credentials embedded in a URL (``https://user:secret@host``) in messages."""
-    scheme, sep, rest = url.partition("://")
-    authority, slash, path = rest.partition("/")
-    if "@" in authority:
-        authority = "***@" + authority.rsplit("@", 1)[1]
-    return scheme + sep + authority + slash + path
-
-
 # --------------------------------------------------------------------------- reconcile
 
 
@@ -302,7 +167,7 @@ def sync_mlflow(
                 now=now,
                 page_size=page_size,
             )
-    registry = _Registry(client_or_base_url)
+    registry = Registry(client_or_base_url)
     wanted_aliases = set(aliases) if aliases is not None else None
     mapping = dict(alias_map or {})
     moment = (now or datetime.now(UTC)).astimezone(UTC)
@@ -378,23 +243,13 @@ def _targets(
 def _stream_states(database: Database, models: set[str]) -> dict[tuple[str, str], _StreamState]:
     """Live version, last event time and last event id of each stream of ``models``."""
     with database.read() as conn:
-        live = live_versions(conn, models)
-        rows = conn.execute(
-            select(streams.c.model, streams.c.environment, streams.c.last_ts, events.c.event_id)
-            .select_from(streams.outerjoin(events, events.c.seq == streams.c.last_seq))
-            .where(streams.c.model.in_(sorted(models)))
-        ).all()
-    return {
-        (row.model, row.environment): _StreamState(
-            live.get((row.model, row.environment)), row.last_ts, row.event_id
-        )
-        for row in rows
-    }
+        positions = stream_positions(conn, models)
+    return {key: _StreamState(p.live, p.last_ts, p.last_event_id) for key, p in positions.items()}
 
 
 def _reconcile(
     database: Database,
-    registry: _Registry,
+    registry: Registry,
     target: _Target,
     current: _StreamState,
     moment: datetime,
