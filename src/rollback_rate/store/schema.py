@@ -82,16 +82,20 @@ deployments = Table(
     Column("rollback_seq", BigInteger),
     Column("rollback_automated", Boolean),
     Column("rollback_cause", String(100)),
-    Index("ix_deployments_stream", "stream_id", "deployed_at"),
+    # Covering: every report grouping (stream, team, week, month) reads this index alone.
+    Index("ix_deployments_stream_cover", "stream_id", "deployed_at", "team", "week", "month"),
     # Partial and covering: only rolled-back rows, with what the rollback figures need,
     # so inserting a deployment skips it and those figures never read the table.
     Index(
-        "ix_deployments_rolled_back",
+        "ix_deployments_rolled_back_cover",
         "rolled_back_at",
         "deployed_at",
         "stream_id",
         "rollback_automated",
         "rollback_cause",
+        "team",
+        "week",
+        "month",
         sqlite_where=text("rolled_back_at IS NOT NULL"),
         postgresql_where=text("rolled_back_at IS NOT NULL"),
     ),
