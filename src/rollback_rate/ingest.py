@@ -1,12 +1,14 @@
 """Recording events: validate, append to the log, attribute the touched streams.
 
 One transaction per call, so a batch is stored whole or not at all, and the projection
-never disagrees with the log it was built from.
+never disagrees with the log it was built from. `store_groups` writes several small,
+already validated batches in one transaction (the service's group commit) and answers
+each as if it had been recorded on its own, in order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +16,7 @@ from rollback_rate.attribution import refresh_streams
 from rollback_rate.errors import InvalidEvent, InvalidInput, Problem
 from rollback_rate.events import EventRecord, parse_event
 from rollback_rate.store import AppendResult, Database, append_events
+from rollback_rate.store.log import SMALL_BATCH
 
 CHUNK = 5_000
 MAX_LISTED_PROBLEMS = 1_000  # listing stays readable and memory stays flat on huge files
@@ -44,15 +47,10 @@ def record_events(
         stream_ids: dict[tuple[str, str], int] = {}
         chunk: list[EventRecord] = []
         for location, raw in raws:
-            try:
-                if isinstance(raw, InvalidEvent):
-                    raise raw
-                chunk.append(parse_event(raw, location))
-            except InvalidEvent as exc:
-                result.invalid += 1
-                room = MAX_LISTED_PROBLEMS - len(result.problems)
-                result.problems.extend(exc.problems[: max(room, 0)])
+            record = _parse(location, raw, result)
+            if record is None:
                 continue
+            chunk.append(record)
             if len(chunk) >= CHUNK and (skip_invalid or not result.invalid):
                 appended.add(append_events(conn, chunk, stream_ids))
                 chunk = []
@@ -64,6 +62,60 @@ def record_events(
         refresh_streams(conn, appended.earliest, appended.new_events)
     result.stored, result.duplicates = appended.stored, appended.duplicates
     return result
+
+
+def validate_events(raws: Iterable[RawEvent]) -> list[EventRecord]:
+    """Parse every raw event; raise InvalidInput (every located problem, as
+    `record_events` does) when any is invalid. Touches no database."""
+    result = IngestResult()
+    records = [r for location, raw in raws if (r := _parse(location, raw, result)) is not None]
+    if result.invalid:
+        raise InvalidInput(result.problems, result.invalid)
+    return records
+
+
+def store_groups(database: Database, groups: Sequence[Sequence[EventRecord]]) -> list[IngestResult]:
+    """Store several validated batches in one transaction, attribution refreshed once.
+
+    Each group's counts are what `record_events` would have answered for it, called for
+    each group in turn: an id stored by an earlier group (or already in the log) is a
+    duplicate. At most SMALL_BATCH events in all, so one INSERT ... RETURNING says
+    exactly which rows were new and the streams are locked in one ordered statement.
+    """
+    records = [record for group in groups for record in group]
+    if len(records) > SMALL_BATCH:
+        raise ValueError(f"{len(records)} events in one group commit; at most {SMALL_BATCH}")
+    results = [IngestResult() for _ in groups]
+    if not records:
+        return results
+    with database.begin() as conn:
+        appended = append_events(conn, records, {})
+        refresh_streams(conn, appended.earliest, appended.new_events)
+    assert appended.inserted_ids is not None  # the small path always lists them
+    # A new id was inserted by its first row (rows are inserted in order); every other
+    # row with that id, and every row of an id not inserted, is a duplicate.
+    new_ids = set(appended.inserted_ids)
+    for group, result in zip(groups, results, strict=True):
+        for record in group:
+            if record.event_id in new_ids:
+                new_ids.discard(record.event_id)
+                result.stored += 1
+            else:
+                result.duplicates += 1
+    return results
+
+
+def _parse(location: str, raw: Any, result: IngestResult) -> EventRecord | None:
+    """The record of one raw event, or None after adding its problems to `result`."""
+    try:
+        if isinstance(raw, InvalidEvent):
+            raise raw
+        return parse_event(raw, location)
+    except InvalidEvent as exc:
+        result.invalid += 1
+        room = MAX_LISTED_PROBLEMS - len(result.problems)
+        result.problems.extend(exc.problems[: max(room, 0)])
+        return None
 
 
 def record_event(database: Database, raw: dict[str, Any], location: str = "event") -> IngestResult:

@@ -68,6 +68,8 @@ def test_rollback_version_is_optional():
         ({"model": "m" * 201}, "model", "is longer than 200 characters"),
         ({"automated": "yes"}, "automated", "must be true or false (got 'yes')"),
         ({"model": ["m"]}, "model", "must be a string (got list)"),
+        ({"model": "a\u0000b"}, "model", "must not contain NUL characters (\\u0000)"),
+        ({"note": "x\u0000"}, "note", "must not contain NUL characters (\\u0000)"),
         (
             {"timestamp": 1767225600},
             "timestamp",

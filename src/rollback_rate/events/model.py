@@ -19,7 +19,9 @@ from rollback_rate.timeutil import iso_utc, to_micros
 EVENT_TYPES = ("deployment", "rollback", "rollback_failed")
 
 
-Text = Annotated[str, Field(min_length=1, max_length=200)]
+# No NUL characters: PostgreSQL cannot store them in text, and no name needs one.
+_NO_NUL = r"^[^\x00]*$"
+Text = Annotated[str, Field(min_length=1, max_length=200, pattern=_NO_NUL)]
 
 
 class Event(BaseModel):
@@ -42,9 +44,9 @@ class Event(BaseModel):
     timestamp: AwareDatetime
     id: Text | None = None
     automated: StrictBool = False
-    cause: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    cause: Annotated[str, Field(min_length=1, max_length=100, pattern=_NO_NUL)] | None = None
     team: Text | None = None
-    note: Annotated[str, Field(max_length=2000)] | None = None
+    note: Annotated[str, Field(max_length=2000, pattern=_NO_NUL)] | None = None
 
     @after_model(mode="after")
     def _deployment_needs_version(self) -> Event:
@@ -150,6 +152,8 @@ def _problem(location: str, err: Any, raw: dict[str, Any]) -> Problem:
         reason = f"must be true or false (got {given!r})"
     elif kind in ("string_too_short",):
         reason = "must not be empty"
+    elif kind == "string_pattern_mismatch":
+        reason = "must not contain NUL characters (\\u0000)"
     elif kind == "string_too_long":
         limit = err.get("ctx", {}).get("max_length")
         reason = f"is longer than {limit} characters"

@@ -17,6 +17,7 @@ from rollback_rate import __version__
 from rollback_rate.service import routes_events, routes_ops, routes_report, webhooks
 from rollback_rate.service.auth import TokenCache
 from rollback_rate.service.errors import install_error_handlers
+from rollback_rate.service.group_commit import GroupCommitter
 from rollback_rate.service.middleware import (
     AccessMiddleware,
     BodyLimitMiddleware,
@@ -39,10 +40,13 @@ metrics), `admin` (everything). Errors always have the shape
 def create_app(settings: Settings) -> FastAPI:
     """Build one app over `settings.db_url`; the database is opened on first use."""
     handle = DatabaseHandle(settings.db_url)
+    committer = GroupCommitter(handle.get) if settings.group_commit else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        if committer is not None:
+            committer.close()
         handle.dispose()
 
     app = FastAPI(
@@ -59,6 +63,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.state.settings = settings
     app.state.database = handle
+    app.state.committer = committer
     app.state.tokens = TokenCache(settings.token_cache_seconds)
     app.state.registry = registry
 

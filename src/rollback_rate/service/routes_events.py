@@ -1,7 +1,9 @@
 """`POST /api/v1/events` (ingest) and `GET /api/v1/events` (audit, cursor-paginated).
 
 Ingest goes through `record_events`, the same validation, idempotency and attribution as
-`rollback-rate import`; this module only turns HTTP bodies into located raw events.
+`rollback-rate import`; this module only turns HTTP bodies into located raw events. Small
+requests (up to MAX_REQUEST_EVENTS) share transactions through the app's group committer
+(`group_commit.py`) unless ROLLBACK_RATE_GROUP_COMMIT=0.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from rollback_rate.events.model import Event, EventRecord
-from rollback_rate.ingest import record_events
+from rollback_rate.ingest import record_events, validate_events
 from rollback_rate.service.auth import require_scope
 from rollback_rate.service.errors import ERROR_RESPONSES, ApiError, ErrorEnvelope
+from rollback_rate.service.group_commit import MAX_REQUEST_EVENTS, GroupCommitter
 from rollback_rate.service.retry import with_retries
 from rollback_rate.service.state import get_database
 from rollback_rate.store import Database
@@ -119,7 +122,13 @@ def post_events(
             "the body must be a JSON object (one event) or an array of events",
             [{"location": "body", "field": None, "reason": f"got {type(payload).__name__}"}],
         )
-    result = with_retries(lambda: record_events(database, raws))
+    committer: GroupCommitter | None = request.app.state.committer
+    if committer is not None and len(raws) <= MAX_REQUEST_EVENTS:
+        # Validated here (an invalid request never waits for others), stored in the
+        # writer's next group commit together with other small requests.
+        result = committer.submit(validate_events(raws))
+    else:
+        result = with_retries(lambda: record_events(database, raws))
     return json_response(
         {"received": len(raws), "stored": result.stored, "duplicates": result.duplicates}
     )

@@ -34,6 +34,7 @@ class Settings:
     access_log: bool = True
     metrics_window: str = "7d"
     max_batch: int = MAX_BATCH
+    group_commit: bool = True
 
     def __post_init__(self) -> None:
         if self.max_body < 1:
@@ -52,6 +53,7 @@ class Settings:
             token_cache_seconds=float(env.get("ROLLBACK_RATE_TOKEN_CACHE_SECONDS") or 5.0),
             access_log=parse_flag(env, "ROLLBACK_RATE_ACCESS_LOG", True),
             metrics_window=env.get("ROLLBACK_RATE_METRICS_WINDOW") or "7d",
+            group_commit=parse_flag(env, "ROLLBACK_RATE_GROUP_COMMIT", True),
         )
 
 

@@ -25,12 +25,14 @@ SMALL_BATCH = 500  # up to this many events: one INSERT ... RETURNING, no stagin
 class AppendResult:
     """Counts, each touched stream's earliest new timestamp, and (for small batches,
     where RETURNING gives them for free) the new events themselves, so attribution need
-    not read back what was just written."""
+    not read back what was just written; likewise the ids of the new events
+    (`inserted_ids`, None once a bulk chunk was appended)."""
 
     stored: int = 0
     duplicates: int = 0
     earliest: dict[int, int] = field(default_factory=dict)
     new_events: dict[int, list[NewEvent]] | None = field(default_factory=dict)
+    inserted_ids: list[str] | None = field(default_factory=list)
 
     def add(self, other: AppendResult) -> None:
         self.stored += other.stored
@@ -43,6 +45,10 @@ class AppendResult:
         else:
             for stream_id, new in other.new_events.items():
                 self.new_events.setdefault(stream_id, []).extend(new)
+        if self.inserted_ids is None or other.inserted_ids is None:
+            self.inserted_ids = None
+        else:
+            self.inserted_ids.extend(other.inserted_ids)
 
 
 def ensure_streams(
@@ -127,7 +133,8 @@ def _append_returning(conn: Connection, rows: list[Row]) -> AppendResult:
         )
         if ts < earliest.get(stream_id, ts + 1):
             earliest[stream_id] = ts
-    return AppendResult(len(inserted), len(rows) - len(inserted), earliest, new_events)
+    ids = [event_id for _, event_id in inserted]
+    return AppendResult(len(inserted), len(rows) - len(inserted), earliest, new_events, ids)
 
 
 def _append_bulk(conn: Connection, rows: list[Row]) -> AppendResult:
@@ -148,7 +155,7 @@ def _append_bulk(conn: Connection, rows: list[Row]) -> AppendResult:
     # stream_id condition would tempt the planner into reading whole streams. Rows of
     # other writers' streams (PostgreSQL) are dropped here.
     touched = {row[1] for row in rows}
-    result = AppendResult(new_events=None)
+    result = AppendResult(new_events=None, inserted_ids=None)
     query = (
         select(events.c.stream_id, func.min(events.c.ts), func.count())
         .where(events.c.seq > before)

@@ -1,0 +1,152 @@
+"""Group commit: concurrent small ingest requests of one process share one transaction.
+
+A single-event POST spends most of its database time on per-transaction work (BEGIN,
+COMMIT, the WAL flush, the attribution round trips), so one writer thread per process
+takes every small request queued while its previous commit was in flight and stores them
+together with `store_groups`, each request answered with its own counts, exactly as if it
+had been recorded alone in queue order.
+
+Requests validate their own events first (an invalid request never enters the queue and
+gets its 422 as before). The writer never waits for company: a lone request is committed
+at once, and batches form only while a commit is running. If a grouped transaction fails
+(after the usual deadlock retries), each of its requests is committed on its own, so one
+request's failure is never another's.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import DBAPIError
+
+from rollback_rate.events.model import EventRecord
+from rollback_rate.ingest import IngestResult, store_groups
+from rollback_rate.service.retry import with_retries
+from rollback_rate.store import Database
+from rollback_rate.store.log import SMALL_BATCH
+
+log = logging.getLogger("rollback_rate.service")
+
+MAX_REQUEST_EVENTS = 100  # larger requests take the direct path (their own transaction)
+
+
+@dataclass
+class _Pending:
+    records: Sequence[EventRecord]
+    future: Future[IngestResult] = field(default_factory=Future)
+
+
+class GroupCommitter:
+    """One writer thread (started on first use, stopped by `close`) and its queue."""
+
+    def __init__(self, get_database: Callable[[], Database], max_events: int = SMALL_BATCH) -> None:
+        if not 1 <= max_events <= SMALL_BATCH:
+            raise ValueError(f"max_events must be 1 to {SMALL_BATCH}")
+        self._get_database = get_database
+        self.max_events = max_events
+        self._queue: deque[_Pending] = deque()
+        self._ready = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+
+    def submit(self, records: Sequence[EventRecord]) -> IngestResult:
+        """Store `records` (validated, at most `max_events`) in the next group commit;
+        block until it is durable and return this request's counts (or raise its error)."""
+        if not records:
+            return IngestResult()
+        if len(records) > self.max_events:
+            raise ValueError(f"{len(records)} events; a group commit holds {self.max_events}")
+        pending = _Pending(records)
+        with self._ready:
+            self._queue.append(pending)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="rollback-rate-group-commit", daemon=True
+                )
+                self._thread.start()
+            self._ready.notify()
+        return pending.future.result()
+
+    def queued(self) -> int:
+        """Requests waiting for the next commit (not counting the one in flight)."""
+        with self._ready:
+            return len(self._queue)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Answer what is queued, then stop the writer (a later `submit` starts a new one)."""
+        with self._ready:
+            self._stopping = True
+            thread = self._thread
+            self._ready.notify_all()
+        if thread is not None:
+            thread.join(timeout)
+        with self._ready:
+            self._stopping = False
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while not self._queue and not self._stopping:
+                    self._ready.wait()
+                if not self._queue:  # stopping, and nothing left to answer
+                    if self._thread is threading.current_thread():
+                        self._thread = None
+                    return
+                batch = [self._queue.popleft()]
+                size = len(batch[0].records)
+                while self._queue and size + len(self._queue[0].records) <= self.max_events:
+                    size += len(self._queue[0].records)
+                    batch.append(self._queue.popleft())
+            try:
+                self._commit(batch)
+            except BaseException as exc:  # never leave a request waiting forever
+                for pending in batch:
+                    if not pending.future.done():
+                        pending.future.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise
+
+    def _commit(self, batch: list[_Pending]) -> None:
+        try:
+            database = self._get_database()
+        except Exception as exc:
+            for pending in batch:
+                pending.future.set_exception(exc)
+            return
+        try:
+            groups = [pending.records for pending in batch]
+            results = with_retries(lambda: store_groups(database, groups))
+        except Exception as exc:
+            if len(batch) == 1 or _affects_everyone(exc):
+                for pending in batch:
+                    pending.future.set_exception(exc)
+                return
+            log.warning(
+                "group commit of %d requests failed (%s); committing each on its own",
+                len(batch),
+                type(exc).__name__,
+            )
+            for pending in batch:
+                self._commit_alone(database, pending)
+            return
+        for pending, result in zip(batch, results, strict=True):
+            pending.future.set_result(result)
+
+    @staticmethod
+    def _commit_alone(database: Database, pending: _Pending) -> None:
+        try:
+            result = with_retries(lambda: store_groups(database, [pending.records]))[0]
+        except Exception as exc:
+            pending.future.set_exception(exc)
+        else:
+            pending.future.set_result(result)
+
+
+def _affects_everyone(exc: Exception) -> bool:
+    """A lost or refused connection fails every request alike: no point retrying each."""
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
