@@ -133,10 +133,14 @@ def _attribute(
         after = (row.last_ts, row.last_seq)
     writer.stream(row.id, row.model, row.environment)
     last = after
-    if replay or known is None:
-        stream: Iterable[StreamEvent] = _events_after(conn, row.id, after)
-    else:  # exactly the events after `after`, so the same order as reading them back
-        stream = sorted((StreamEvent(*event) for event in known), key=lambda e: (e.ts, e.seq))
+    # The caller's new events are exactly the events after `after` when attribution
+    # continues, and all of the stream's events when it has none attributed yet.
+    if known is not None and (not replay or row.last_ts is None):
+        stream: Iterable[StreamEvent] = sorted(
+            (StreamEvent(*event) for event in known), key=lambda e: (e.ts, e.seq)
+        )
+    else:
+        stream = _events_after(conn, row.id, after)
     for event in stream:
         writer.record(apply(state, event))
         last = (event.ts, event.seq)

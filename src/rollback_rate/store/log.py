@@ -19,6 +19,7 @@ Row = tuple[str, int, str, str | None, int, bool, str | None, str | None, str | 
 # What attribution needs of a new event: (seq, type, version, ts, automated, cause, team)
 NewEvent = tuple[int, str, str | None, int, bool, str | None, str | None]
 SMALL_BATCH = 500  # up to this many events: one INSERT ... RETURNING, no staging
+KEEP_AT_MOST = 50_000  # new events kept in memory for attribution within one transaction
 
 
 @dataclass
@@ -33,6 +34,11 @@ class AppendResult:
     earliest: dict[int, int] = field(default_factory=dict)
     new_events: dict[int, list[NewEvent]] | None = field(default_factory=dict)
     inserted_ids: list[str] | None = field(default_factory=list)
+    kept: int = 0  # how many events new_events holds
+
+    def __post_init__(self) -> None:
+        if self.new_events is not None and not self.kept:
+            self.kept = sum(len(new) for new in self.new_events.values())
 
     def add(self, other: AppendResult) -> None:
         self.stored += other.stored
@@ -40,8 +46,9 @@ class AppendResult:
         for stream_id, ts in other.earliest.items():
             if ts < self.earliest.get(stream_id, ts + 1):
                 self.earliest[stream_id] = ts
-        if self.new_events is None or other.new_events is None:
-            self.new_events = None
+        self.kept += other.kept if other.new_events is not None else 0
+        if self.new_events is None or other.new_events is None or self.kept > KEEP_AT_MOST:
+            self.new_events = None  # attribution reads them back: memory stays flat
         else:
             for stream_id, new in other.new_events.items():
                 self.new_events.setdefault(stream_id, []).extend(new)
@@ -151,19 +158,25 @@ def _append_bulk(conn: Connection, rows: list[Row]) -> AppendResult:
         conn.exec_driver_sql("TRUNCATE event_staging")  # more chunks may follow in this tx
     else:
         conn.exec_driver_sql(_SQLITE_INSERT, rows)
-    # Only the seq range is in the WHERE clause, so the primary key drives the scan; a
-    # stream_id condition would tempt the planner into reading whole streams. Rows of
-    # other writers' streams (PostgreSQL) are dropped here.
+    # Read the new rows back by the seq range alone, so the primary key drives the scan
+    # (a stream_id condition would tempt the planner into reading whole streams). Rows
+    # of other writers' streams (PostgreSQL) are dropped here.
     touched = {row[1] for row in rows}
-    result = AppendResult(new_events=None, inserted_ids=None)
+    new_events: dict[int, list[NewEvent]] = {}
+    earliest: dict[int, int] = {}
+    stored = 0
     query = (
-        select(events.c.stream_id, func.min(events.c.ts), func.count())
+        select(events.c.stream_id, events.c.seq, events.c.type, events.c.version,
+               events.c.ts, events.c.automated, events.c.cause, events.c.team)
         .where(events.c.seq > before)
-        .group_by(events.c.stream_id)
-    )
-    for stream_id, first_ts, count in conn.execute(query):
-        if stream_id in touched:
-            result.earliest[stream_id] = first_ts
-            result.stored += count
-    result.duplicates = len(rows) - result.stored
-    return result
+        .order_by(events.c.seq)
+    )  # fmt: skip
+    for stream_id, *event in conn.execute(query):
+        if stream_id not in touched:
+            continue
+        stored += 1
+        new_events.setdefault(stream_id, []).append(tuple(event))  # type: ignore[arg-type]
+        ts = event[3]
+        if ts < earliest.get(stream_id, ts + 1):
+            earliest[stream_id] = ts
+    return AppendResult(stored, len(rows) - stored, earliest, new_events, inserted_ids=None)
