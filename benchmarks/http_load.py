@@ -62,6 +62,7 @@ def load(database: Database, wanted: int, chunk: int = 50_000) -> None:
         done = min(offset + chunk, missing)
         print(f"\rload: {done:>9,}/{missing:,} deployments, {rate:,.0f} events/s", end="")
     print()
+    database.maintain()  # as `rollback-rate import` does after a bulk load
 
 
 def _history(rng: random.Random, first: int, count: int, start: int) -> Iterator[tuple[str, Any]]:

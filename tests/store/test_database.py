@@ -67,3 +67,32 @@ def test_a_database_from_an_older_revision_upgrades_with_its_data(tmp_path):
     query = parse_query(window="7d", as_of="2026-02-01T00:00:00Z")
     assert build_report(upgraded, query).overall.rollbacks == 1
     upgraded.dispose()
+
+
+def test_maintain_refreshes_statistics_on_both_backends(db):
+    from rollback_rate import record_events
+
+    record_events(
+        db,
+        [
+            (
+                "e",
+                {
+                    "type": "deployment",
+                    "model": "m",
+                    "version": "1",
+                    "timestamp": "2026-01-01T00:00:00Z",
+                },
+            )
+        ],
+    )
+    db.maintain()
+    with db.read() as conn:
+        if db.is_postgres:
+            analysed = conn.exec_driver_sql(
+                "SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL "
+                "FROM pg_stat_user_tables WHERE relname = 'deployments'"
+            ).one()
+            assert tuple(analysed) == (True, True)
+        else:
+            assert conn.exec_driver_sql("SELECT count(*) FROM sqlite_stat1").scalar_one() > 0

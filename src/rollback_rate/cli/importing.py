@@ -20,6 +20,7 @@ from rollback_rate.ingest import IngestResult, record_events
 from rollback_rate.sources import SOURCES, SourceOptions, get_source
 from rollback_rate.sources.files import IgnoredTally, source_events
 
+MAINTAIN_AFTER = 50_000  # events stored by one import before statistics are refreshed
 FORMAT_HELP = f"{', '.join(FORMATS)} (default: detected), or a source: {', '.join(SOURCES)}."
 
 
@@ -52,6 +53,8 @@ def import_file(
             head = stream.peek(512) if hasattr(stream, "peek") else b""
             raws = _located(read_events(stream, fmt or detect_format(file, head)))
         result = record_events(database, raws, skip_invalid=skip_invalid)
+    if result.stored >= MAINTAIN_AFTER:
+        database.maintain()
     _print_result(result, ignored)
 
 

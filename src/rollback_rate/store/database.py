@@ -85,6 +85,18 @@ class Database:
             command.upgrade(config, "head")
         return head
 
+    def maintain(self) -> None:
+        """Refresh planner statistics (and, on PostgreSQL, the visibility map that lets
+        reports scan indexes alone) after a bulk load; autovacuum would, but later."""
+        if self.is_postgres:
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                conn.exec_driver_sql("VACUUM (ANALYZE) events, deployments, orphan_rollbacks")
+        else:
+            with self.begin() as conn:
+                conn.exec_driver_sql("PRAGMA analysis_limit=1000")  # sampled: fast at any size
+                conn.exec_driver_sql("ANALYZE")
+
     def dispose(self) -> None:
         self.engine.dispose()
 
