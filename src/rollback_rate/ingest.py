@@ -52,13 +52,15 @@ def record_events(
                 continue
             chunk.append(record)
             if len(chunk) >= CHUNK and (skip_invalid or not result.invalid):
-                appended.add(append_events(conn, chunk, stream_ids))
+                keep = appended.new_events is not None
+                appended.add(append_events(conn, chunk, stream_ids, keep_new=keep))
                 chunk = []
             elif len(chunk) >= CHUNK:
                 chunk = []  # already doomed: keep validating, stop storing
         if result.invalid and not skip_invalid:
             raise InvalidInput(result.problems, result.invalid)
-        appended.add(append_events(conn, chunk, stream_ids))
+        keep = appended.new_events is not None
+        appended.add(append_events(conn, chunk, stream_ids, keep_new=keep))
         refresh_streams(conn, appended.earliest, appended.new_events)
     result.stored, result.duplicates = appended.stored, appended.duplicates
     return result

@@ -103,9 +103,17 @@ _SQLITE_INSERT = (
 
 
 def append_events(
-    conn: Connection, records: Sequence[EventRecord], stream_ids: dict[StreamKey, int]
+    conn: Connection,
+    records: Sequence[EventRecord],
+    stream_ids: dict[StreamKey, int],
+    *,
+    keep_new: bool = True,
 ) -> AppendResult:
-    """Insert records whose event id is new; the rest are counted as duplicates."""
+    """Insert records whose event id is new; the rest are counted as duplicates.
+
+    `keep_new=False` (a caller that already holds more than it keeps) skips collecting
+    the new events of a bulk chunk and only counts them.
+    """
     if not records:
         return AppendResult()
     ensure_streams(conn, ((r.model, r.environment) for r in records), stream_ids)
@@ -117,7 +125,7 @@ def append_events(
     ]  # fmt: skip
     if len(rows) <= SMALL_BATCH:
         return _append_returning(conn, rows)
-    return _append_bulk(conn, rows)
+    return _append_bulk(conn, rows, keep_new)
 
 
 def _append_returning(conn: Connection, rows: list[Row]) -> AppendResult:
@@ -144,7 +152,7 @@ def _append_returning(conn: Connection, rows: list[Row]) -> AppendResult:
     return AppendResult(len(inserted), len(rows) - len(inserted), earliest, new_events, ids)
 
 
-def _append_bulk(conn: Connection, rows: list[Row]) -> AppendResult:
+def _append_bulk(conn: Connection, rows: list[Row], keep_new: bool) -> AppendResult:
     # New rows are found by seq above the log's previous maximum within the streams this
     # transaction has locked: cheaper than RETURNING for thousands of rows, and exact,
     # since no other writer can add to a locked stream meanwhile.
@@ -162,6 +170,8 @@ def _append_bulk(conn: Connection, rows: list[Row]) -> AppendResult:
     # (a stream_id condition would tempt the planner into reading whole streams). Rows
     # of other writers' streams (PostgreSQL) are dropped here.
     touched = {row[1] for row in rows}
+    if not keep_new:
+        return _count_new(conn, before, touched, len(rows))
     new_events: dict[int, list[NewEvent]] = {}
     earliest: dict[int, int] = {}
     stored = 0
@@ -180,3 +190,18 @@ def _append_bulk(conn: Connection, rows: list[Row]) -> AppendResult:
         if ts < earliest.get(stream_id, ts + 1):
             earliest[stream_id] = ts
     return AppendResult(stored, len(rows) - stored, earliest, new_events, inserted_ids=None)
+
+
+def _count_new(conn: Connection, before: int, touched: set[int], total: int) -> AppendResult:
+    result = AppendResult(new_events=None, inserted_ids=None)
+    query = (
+        select(events.c.stream_id, func.min(events.c.ts), func.count())
+        .where(events.c.seq > before)
+        .group_by(events.c.stream_id)
+    )
+    for stream_id, first_ts, count in conn.execute(query):
+        if stream_id in touched:
+            result.earliest[stream_id] = first_ts
+            result.stored += count
+    result.duplicates = total - result.stored
+    return result
