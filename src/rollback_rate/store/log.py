@@ -193,15 +193,14 @@ def _append_bulk(conn: Connection, rows: list[Row], keep_new: bool) -> AppendRes
 
 
 def _count_new(conn: Connection, before: int, touched: set[int], total: int) -> AppendResult:
+    # Grouped here, not in SQL: a GROUP BY stream_id tempts SQLite into walking the whole
+    # (stream_id, ts, seq) index instead of the few new rows.
     result = AppendResult(new_events=None, inserted_ids=None)
-    query = (
-        select(events.c.stream_id, func.min(events.c.ts), func.count())
-        .where(events.c.seq > before)
-        .group_by(events.c.stream_id)
-    )
-    for stream_id, first_ts, count in conn.execute(query):
+    query = select(events.c.stream_id, events.c.ts).where(events.c.seq > before)
+    for stream_id, ts in conn.execute(query):
         if stream_id in touched:
-            result.earliest[stream_id] = first_ts
-            result.stored += count
+            result.stored += 1
+            if ts < result.earliest.get(stream_id, ts + 1):
+                result.earliest[stream_id] = ts
     result.duplicates = total - result.stored
     return result
