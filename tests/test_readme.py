@@ -1,0 +1,53 @@
+"""The README's command lines must stay true: every command and option it shows exists."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rollback_rate.cli import app
+
+README = Path(__file__).parents[1] / "README.md"
+GROUPS = {"record", "db", "tokens", "webhooks", "sync"}
+
+
+def _readme_commands() -> list[str]:
+    lines, in_code = [], False
+    for line in README.read_text().splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+            continue
+        code = line.split("#")[0].strip()  # comments are prose
+        if in_code and "rollback-rate " in code:
+            command = code[code.index("rollback-rate ") :].split("|")[0]
+            lines.append(command.strip())
+    return lines
+
+
+def _path_and_options(command: str) -> tuple[list[str], list[str]]:
+    words = shlex.split(re.sub(r"\$\(?[A-Za-z_{}().]+\)?", "X", command))[1:]
+    while words and words[0].startswith("--db"):  # the global option and its value
+        words = words[2:] if words[0] == "--db" else words[1:]
+    path = words[:2] if words and words[0] in GROUPS else words[:1]
+    options = [w.split("=")[0] for w in words if w.startswith("--")]
+    return path, options
+
+
+COMMANDS = _readme_commands()
+
+
+def test_the_readme_shows_commands():
+    assert len(COMMANDS) >= 15
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_readme_command_and_options_exist(command):
+    path, options = _path_and_options(command)
+    result = CliRunner().invoke(app, [*path, "--help"], terminal_width=200)
+    assert result.exit_code == 0, f"{command}: {result.output}"
+    for option in options:
+        assert option in result.output, f"{command}: {option} is not an option of {path}"
