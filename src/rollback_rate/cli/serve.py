@@ -13,6 +13,7 @@ import typer
 from rollback_rate.cli.app import app, settings
 from rollback_rate.errors import RollbackRateError
 from rollback_rate.store import default_url, open_database
+from rollback_rate.store.database import normalise_url
 
 FACTORY = "rollback_rate.service.app:app_from_env"
 _NO_AUTH_WARNING = """\
@@ -63,6 +64,12 @@ def serve(
     open_database(os.environ["ROLLBACK_RATE_DB"]).dispose()  # reachable, migrated, once
     if no_auth:
         typer.secho(_NO_AUTH_WARNING, err=True, fg=typer.colors.RED, bold=True)
+    if workers > 1 and normalise_url(os.environ["ROLLBACK_RATE_DB"]).startswith("sqlite"):
+        typer.echo(
+            f"note: SQLite takes one writer at a time, so {workers} workers queue on its "
+            "lock under write load; use PostgreSQL for a shared service",
+            err=True,
+        )
     config = uvicorn.Config(
         FACTORY,
         factory=True,
