@@ -2,7 +2,7 @@
 
 from rollback_rate.aggregation.failures import FailedRollbacks, failed_rollbacks
 from rollback_rate.aggregation.query import DIMENSIONS, PERIODS, ReportQuery, parse_query
-from rollback_rate.aggregation.sql import Counts, aggregate, aggregate_many
+from rollback_rate.aggregation.sql import Counts, aggregate_many
 
 __all__ = [
     "DIMENSIONS",
@@ -10,7 +10,6 @@ __all__ = [
     "Counts",
     "FailedRollbacks",
     "ReportQuery",
-    "aggregate",
     "aggregate_many",
     "failed_rollbacks",
     "parse_query",

@@ -58,11 +58,6 @@ class Counts:
         self.root_causes = list(merged.items())
 
 
-def aggregate(conn: Connection, query: ReportQuery, dims: Sequence[str]) -> dict[Key, Counts]:
-    """Counts per group of `dims` (no dims: one overall group keyed `()`)."""
-    return aggregate_many(conn, query, [tuple(dims)])[0]
-
-
 def aggregate_many(
     conn: Connection, query: ReportQuery, groupings: Sequence[tuple[str, ...]]
 ) -> list[dict[Key, Counts]]:

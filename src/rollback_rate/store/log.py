@@ -44,8 +44,7 @@ class AppendResult:
         self.stored += other.stored
         self.duplicates += other.duplicates
         for stream_id, ts in other.earliest.items():
-            if ts < self.earliest.get(stream_id, ts + 1):
-                self.earliest[stream_id] = ts
+            _note_earliest(self.earliest, stream_id, ts)
         self.kept += other.kept if other.new_events is not None else 0
         if self.new_events is None or other.new_events is None or self.kept > KEEP_AT_MOST:
             self.new_events = None  # attribution reads them back: memory stays flat
@@ -146,8 +145,7 @@ def _append_returning(conn: Connection, rows: list[Row]) -> AppendResult:
         new_events.setdefault(stream_id, []).append(
             (seq, type_, version, ts, automated, cause, team)
         )
-        if ts < earliest.get(stream_id, ts + 1):
-            earliest[stream_id] = ts
+        _note_earliest(earliest, stream_id, ts)
     ids = [event_id for _, event_id in inserted]
     return AppendResult(len(inserted), len(rows) - len(inserted), earliest, new_events, ids)
 
@@ -170,8 +168,6 @@ def _append_bulk(conn: Connection, rows: list[Row], keep_new: bool) -> AppendRes
     # (a stream_id condition would tempt the planner into reading whole streams). Rows
     # of other writers' streams (PostgreSQL) are dropped here.
     touched = {row[1] for row in rows}
-    if not keep_new:
-        return _count_new(conn, before, touched, len(rows))
     new_events: dict[int, list[NewEvent]] = {}
     earliest: dict[int, int] = {}
     stored = 0
@@ -185,22 +181,18 @@ def _append_bulk(conn: Connection, rows: list[Row], keep_new: bool) -> AppendRes
         if stream_id not in touched:
             continue
         stored += 1
-        new_events.setdefault(stream_id, []).append(tuple(event))  # type: ignore[arg-type]
-        ts = event[3]
-        if ts < earliest.get(stream_id, ts + 1):
-            earliest[stream_id] = ts
-    return AppendResult(stored, len(rows) - stored, earliest, new_events, inserted_ids=None)
+        _note_earliest(earliest, stream_id, event[3])
+        if keep_new:
+            new_events.setdefault(stream_id, []).append(tuple(event))  # type: ignore[arg-type]
+    return AppendResult(
+        stored,
+        len(rows) - stored,
+        earliest,
+        new_events if keep_new else None,
+        inserted_ids=None,
+    )
 
 
-def _count_new(conn: Connection, before: int, touched: set[int], total: int) -> AppendResult:
-    # Grouped here, not in SQL: a GROUP BY stream_id tempts SQLite into walking the whole
-    # (stream_id, ts, seq) index instead of the few new rows.
-    result = AppendResult(new_events=None, inserted_ids=None)
-    query = select(events.c.stream_id, events.c.ts).where(events.c.seq > before)
-    for stream_id, ts in conn.execute(query):
-        if stream_id in touched:
-            result.stored += 1
-            if ts < result.earliest.get(stream_id, ts + 1):
-                result.earliest[stream_id] = ts
-    result.duplicates = total - result.stored
-    return result
+def _note_earliest(earliest: dict[int, int], stream_id: int, ts: int) -> None:
+    if ts < earliest.get(stream_id, ts + 1):
+        earliest[stream_id] = ts
