@@ -86,6 +86,9 @@ def ensure_streams(
 _COLUMNS = ("event_id", "stream_id", "type", "version", "ts", "automated", "cause", "team",
             "note", "attributes", "recorded_at")  # fmt: skip
 _COLUMN_LIST = ", ".join(_COLUMNS)
+# A NewEvent, in its order, as columns of the log.
+_NEW_EVENT_COLUMNS = (events.c.seq, events.c.type, events.c.version, events.c.ts,
+                      events.c.automated, events.c.cause, events.c.team)  # fmt: skip
 _PG_STAGING = (
     "CREATE TEMP TABLE IF NOT EXISTS event_staging (ord INTEGER, event_id TEXT, "
     "stream_id INTEGER, type TEXT, version TEXT, ts BIGINT, automated BOOLEAN, cause TEXT, "
@@ -171,17 +174,18 @@ def _append_bulk(conn: Connection, rows: list[Row], keep_new: bool) -> AppendRes
     new_events: dict[int, list[NewEvent]] = {}
     earliest: dict[int, int] = {}
     stored = 0
+    # Only the columns attribution needs, and only when they are kept: this is a hot loop.
+    kept_columns = _NEW_EVENT_COLUMNS if keep_new else ()
     query = (
-        select(events.c.stream_id, events.c.seq, events.c.type, events.c.version,
-               events.c.ts, events.c.automated, events.c.cause, events.c.team)
+        select(events.c.stream_id, events.c.ts, *kept_columns)
         .where(events.c.seq > before)
         .order_by(events.c.seq)
-    )  # fmt: skip
-    for stream_id, *event in conn.execute(query):
+    )
+    for stream_id, ts, *event in conn.execute(query):
         if stream_id not in touched:
             continue
         stored += 1
-        _note_earliest(earliest, stream_id, event[3])
+        _note_earliest(earliest, stream_id, ts)
         if keep_new:
             new_events.setdefault(stream_id, []).append(tuple(event))  # type: ignore[arg-type]
     return AppendResult(
