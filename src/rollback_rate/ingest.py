@@ -109,6 +109,8 @@ def store_groups(database: Database, groups: Sequence[Sequence[EventRecord]]) ->
 
 def _parse(location: str, raw: Any, result: IngestResult) -> EventRecord | None:
     """The record of one raw event, or None after adding its problems to `result`."""
+    if type(raw) is EventRecord:
+        return raw  # already validated (the readers' fast path)
     try:
         if isinstance(raw, InvalidEvent):
             raise raw

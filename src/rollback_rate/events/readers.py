@@ -1,7 +1,8 @@
 """Streaming readers for JSONL and CSV files of canonical events.
 
 They yield `(line_number, raw)` one at a time so an import runs in constant memory
-whatever the file size; `raw` is a dict, or an InvalidEvent describing a bad line.
+whatever the file size; `raw` is an EventRecord (a JSONL line the fast path vouched for),
+a dict for `parse_event` to judge, or an InvalidEvent describing a bad line.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from typing import IO, Any
 import orjson
 
 from rollback_rate.errors import InvalidEvent, InvalidOption, Problem
+from rollback_rate.events.fast import fast_record
+from rollback_rate.events.model import EventRecord
 
 FORMATS = ("jsonl", "csv")
 _BOOLEANS = {"true": True, "false": False}
 
-RawLine = tuple[int, "dict[str, Any] | InvalidEvent"]
+RawLine = tuple[int, "EventRecord | dict[str, Any] | InvalidEvent"]
 
 
 def detect_format(name: str, head: bytes) -> str:
@@ -47,6 +50,10 @@ def read_events(stream: IO[bytes], fmt: str) -> Iterator[RawLine]:
 
 def _read_jsonl(stream: IO[bytes]) -> Iterator[RawLine]:
     for number, line in enumerate(stream, start=1):
+        record = fast_record(line)
+        if record is not None:
+            yield number, record
+            continue
         if not line.strip():
             continue
         try:
