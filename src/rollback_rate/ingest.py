@@ -12,10 +12,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rollback_rate.attribution import refresh_streams
+from sqlalchemy import Connection
+
+from rollback_rate.attribution import Projector
 from rollback_rate.errors import InvalidEvent, InvalidInput, Problem
 from rollback_rate.events import EventRecord, parse_event
-from rollback_rate.store import AppendResult, Database, append_events
+from rollback_rate.store import Database, append_events
 from rollback_rate.store.log import SMALL_BATCH
 
 CHUNK = 5_000
@@ -40,10 +42,11 @@ def record_events(
     """Store every valid event once; with any invalid one and not `skip_invalid`, none.
 
     Raises InvalidInput (nothing stored) when an event is invalid and `skip_invalid` is off.
+    Streams in chunks: each is appended, then attributed, so memory stays flat.
     """
     result = IngestResult()
-    appended = AppendResult()
     with database.begin() as conn:
+        projector = Projector(conn)
         stream_ids: dict[tuple[str, str], int] = {}
         chunk: list[EventRecord] = []
         for location, raw in raws:
@@ -51,19 +54,28 @@ def record_events(
             if record is None:
                 continue
             chunk.append(record)
-            if len(chunk) >= CHUNK and (skip_invalid or not result.invalid):
-                keep = appended.new_events is not None
-                appended.add(append_events(conn, chunk, stream_ids, keep_new=keep))
+            if len(chunk) >= CHUNK:
+                if skip_invalid or not result.invalid:  # else already doomed: validate only
+                    _append(conn, chunk, stream_ids, projector, result)
                 chunk = []
-            elif len(chunk) >= CHUNK:
-                chunk = []  # already doomed: keep validating, stop storing
         if result.invalid and not skip_invalid:
             raise InvalidInput(result.problems, result.invalid)
-        keep = appended.new_events is not None
-        appended.add(append_events(conn, chunk, stream_ids, keep_new=keep))
-        refresh_streams(conn, appended.earliest, appended.new_events)
-    result.stored, result.duplicates = appended.stored, appended.duplicates
+        _append(conn, chunk, stream_ids, projector, result)
+        projector.finish()
     return result
+
+
+def _append(
+    conn: Connection,
+    chunk: list[EventRecord],
+    stream_ids: dict[tuple[str, str], int],
+    projector: Projector,
+    result: IngestResult,
+) -> None:
+    appended = append_events(conn, chunk, stream_ids)
+    result.stored += appended.stored
+    result.duplicates += appended.duplicates
+    projector.add(appended.new_events)
 
 
 def validate_events(raws: Iterable[RawEvent]) -> list[EventRecord]:
@@ -92,7 +104,9 @@ def store_groups(database: Database, groups: Sequence[Sequence[EventRecord]]) ->
         return results
     with database.begin() as conn:
         appended = append_events(conn, records, {})
-        refresh_streams(conn, appended.earliest, appended.new_events)
+        projector = Projector(conn)
+        projector.add(appended.new_events)
+        projector.finish()
     assert appended.inserted_ids is not None  # the small path always lists them
     # A new id was inserted by its first row (rows are inserted in order); every other
     # row with that id, and every row of an id not inserted, is a duplicate.

@@ -1,14 +1,19 @@
 """Keeps the deployments/orphan_rollbacks projection in step with the event log.
 
-Only streams that received events are touched. When every new event of a stream is at or
-after the last one attributed, attribution continues from the saved stack (the common,
-cheap case); an event from the past makes that stream replay from its first event, so the
-result never depends on arrival order (issue 2). Writes go out in batches across streams.
+Within one write transaction a `Projector` takes each batch of events as the store
+appends them. A stream whose new events all come at or after the last one attributed
+continues from its state, which stays in memory for the rest of the transaction: the
+common case, and nothing is read back. An event from the past makes its stream replay
+from its first event when the transaction finishes, so the result never depends on
+arrival order (issue 2). A stream pushed out by the memory bound continues from its
+saved state then too, reading its new events back from the log. Writes go out in batches
+across streams.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -27,9 +32,13 @@ from rollback_rate.store.bulk import bulk_execute, bulk_insert
 from rollback_rate.store.schema import deployments, events, orphan_rollbacks, streams
 from rollback_rate.timeutil import periods
 
+STATE_BUDGET = 48 * 2**20  # bytes of stream states one transaction keeps in memory
 _PAGE = 5_000
 _FLUSH_AT = 20_000
 _STREAMS_AT_ONCE = 500
+_IN_STREAM_ORDER = itemgetter(3, 0)  # (ts, seq) of a StreamEvent-shaped tuple
+_DAY = 86_400_000_000
+_NOT_YET = (None, None, None, None)  # a deployment's rollback columns, until rolled back
 
 _DEPLOYMENT_COLUMNS = (
     "seq",
@@ -63,18 +72,128 @@ _MARK_ROLLED_BACK = (
     "rollback_automated = ?, rollback_cause = ? WHERE seq = ?"
 )
 _SAVE_STATE = "UPDATE streams SET stack = ?, team = ?, last_ts = ?, last_seq = ? WHERE id = ?"
+_STREAM_COLUMNS = (
+    streams.c.id,
+    streams.c.model,
+    streams.c.environment,
+    streams.c.team,
+    streams.c.stack,
+    streams.c.last_ts,
+    streams.c.last_seq,
+)
 
 
-def refresh_streams(
-    conn: Connection,
-    earliest_new_ts: Mapping[int, int | None],
-    new_events: Mapping[int, Sequence[Sequence[Any]]] | None = None,
-) -> None:
-    """Bring the projection up to date for each stream id, given its earliest new event.
+class _Stream:
+    """A stream being attributed inline: its names, its state and its last event."""
 
-    An earliest time of None forces a replay of that stream from its first event.
-    `new_events`, when the caller has them (every event this transaction added, per
-    stream), saves reading them back for streams that continue from their saved stack.
+    __slots__ = ("environment", "id", "last", "model", "state")
+
+    def __init__(self, row: Any) -> None:
+        self.id, self.model, self.environment = row.id, row.model, row.environment
+        self.state = StreamState(orjson.loads(row.stack), row.team)
+        self.last: tuple[int, int] | None = (
+            None if row.last_ts is None else (row.last_ts, row.last_seq)
+        )
+
+
+class Projector:
+    """Attribution for one write transaction: `add` each appended batch, then `finish`."""
+
+    def __init__(self, conn: Connection, state_budget: int = STATE_BUDGET) -> None:
+        self.conn = conn
+        self.state_budget = state_budget
+        self.writer = _ProjectionWriter(conn)
+        self.inline: dict[int, _Stream] = {}
+        # Streams left to `refresh_streams` at the end, with their earliest new event
+        # time; None until an event arrives for one pushed out by the memory bound.
+        self.deferred: dict[int, int | None] = {}
+
+    def add(self, new_events: Mapping[int, Sequence[Sequence[Any]]]) -> None:
+        """Attribute new events, given per stream id (StreamEvent-shaped, any order)."""
+        self._load(
+            [sid for sid in new_events if sid not in self.inline and sid not in self.deferred]
+        )
+        for stream_id, batch in new_events.items():
+            ordered = sorted(batch, key=_IN_STREAM_ORDER)
+            first_ts = ordered[0][3]
+            stream = self.inline.get(stream_id)
+            if stream is not None and stream.last is not None and first_ts < stream.last[0]:
+                self._defer(stream)  # an event from the past: replay at the end
+                stream = None
+            if stream is None:
+                earliest = self.deferred[stream_id]
+                self.deferred[stream_id] = first_ts if earliest is None else min(earliest, first_ts)
+                continue
+            writer, state = self.writer, stream.state
+            writer.stream(stream.id, stream.model, stream.environment)
+            for event in ordered:
+                writer.record(apply(state, event))
+            last = ordered[-1]
+            stream.last = (last[3], last[0])
+        if sum(stream.state.footprint for stream in self.inline.values()) > self.state_budget:
+            self._shed()
+
+    def finish(self) -> None:
+        """Write what is buffered, save every state, attribute the deferred streams."""
+        self.writer.flush()
+        self._save(list(self.inline.values()))
+        self.inline.clear()
+        pending = {sid: ts for sid, ts in self.deferred.items() if ts is not None}
+        refresh_streams(self.conn, pending)
+
+    def _load(self, ids: list[int]) -> None:
+        for start in range(0, len(ids), _STREAMS_AT_ONCE):
+            rows = self.conn.execute(
+                select(*_STREAM_COLUMNS).where(
+                    streams.c.id.in_(ids[start : start + _STREAMS_AT_ONCE])
+                )
+            )
+            for row in rows:
+                self.inline[row.id] = _Stream(row)
+
+    def _defer(self, stream: _Stream) -> None:
+        """Hand a stream over to `refresh_streams`, from its state as it stands now."""
+        self._save([stream])
+        del self.inline[stream.id]
+        self.deferred[stream.id] = None
+
+    def _shed(self) -> None:
+        """Over the memory bound: defer the largest states until under half of it."""
+        by_size = sorted(self.inline.values(), key=lambda s: s.state.footprint, reverse=True)
+        total = sum(stream.state.footprint for stream in by_size)
+        shed = []
+        for stream in by_size:
+            if total <= self.state_budget // 2:
+                break
+            total -= stream.state.footprint
+            shed.append(stream)
+        self._save(shed)
+        for stream in shed:
+            del self.inline[stream.id]
+            self.deferred[stream.id] = None
+
+    def _save(self, saved: list[_Stream]) -> None:
+        bulk_execute(
+            self.conn,
+            _SAVE_STATE,
+            [
+                (
+                    orjson.dumps(s.state.stack).decode(),
+                    s.state.team,
+                    *(s.last or (None, None)),
+                    s.id,
+                )
+                for s in saved
+            ],
+        )
+
+
+def refresh_streams(conn: Connection, earliest_new_ts: Mapping[int, int | None]) -> None:
+    """Bring the projection up to date for each stream id, given its earliest new event,
+    reading its events back from the log.
+
+    A stream continues from its saved state when that event is at or after the last one
+    attributed, and replays from its first event otherwise; None forces a replay.
     """
     writer = _ProjectionWriter(conn)
     saved: list[tuple[Any, ...]] = []
@@ -82,17 +201,7 @@ def refresh_streams(
     for start in range(0, len(ids), _STREAMS_AT_ONCE):
         chunk = ids[start : start + _STREAMS_AT_ONCE]
         rows = conn.execute(
-            select(
-                streams.c.id,
-                streams.c.model,
-                streams.c.environment,
-                streams.c.team,
-                streams.c.stack,
-                streams.c.last_ts,
-                streams.c.last_seq,
-            )
-            .where(streams.c.id.in_(chunk))
-            .order_by(streams.c.id)
+            select(*_STREAM_COLUMNS).where(streams.c.id.in_(chunk)).order_by(streams.c.id)
         ).all()
         replay = [row.id for row in rows if not _continues(row, earliest_new_ts[row.id])]
         if replay:
@@ -100,8 +209,7 @@ def refresh_streams(
             conn.execute(delete(orphan_rollbacks).where(orphan_rollbacks.c.stream_id.in_(replay)))
         replaying = set(replay)
         for row in rows:
-            known = None if new_events is None else new_events.get(row.id)
-            saved.append(_attribute(conn, writer, row, row.id in replaying, known))
+            saved.append(_attribute(conn, writer, row, row.id in replaying))
     writer.flush()
     bulk_execute(conn, _SAVE_STATE, saved)
 
@@ -120,28 +228,16 @@ def _continues(row: Any, earliest_new_ts: int | None) -> bool:
 
 
 def _attribute(
-    conn: Connection,
-    writer: _ProjectionWriter,
-    row: Any,
-    replay: bool,
-    known: Sequence[Sequence[Any]] | None,
+    conn: Connection, writer: _ProjectionWriter, row: Any, replay: bool
 ) -> tuple[Any, ...]:
     if replay:
         state, after = StreamState(), None
     else:
-        state = StreamState([tuple(entry) for entry in orjson.loads(row.stack)], row.team)
+        state = StreamState(orjson.loads(row.stack), row.team)
         after = (row.last_ts, row.last_seq)
     writer.stream(row.id, row.model, row.environment)
     last = after
-    # The caller's new events are exactly the events after `after` when attribution
-    # continues, and all of the stream's events when it has none attributed yet.
-    if known is not None and (not replay or row.last_ts is None):
-        stream: Iterable[StreamEvent] = sorted(
-            (StreamEvent(*event) for event in known), key=lambda e: (e.ts, e.seq)
-        )
-    else:
-        stream = _events_after(conn, row.id, after)
-    for event in stream:
+    for event in _events_after(conn, row.id, after):
         writer.record(apply(state, event))
         last = (event.ts, event.seq)
     last_ts, last_seq = last if last else (None, None)
@@ -175,7 +271,7 @@ def _events_after(
 
 
 class _ProjectionWriter:
-    """Buffers projection rows so a long replay writes in batches, not row by row."""
+    """Buffers projection rows so attribution writes in batches, not row by row."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -183,31 +279,21 @@ class _ProjectionWriter:
         self.new: dict[int, list[Any]] = {}
         self.updates: list[Sequence[Any]] = []
         self.orphans: list[Sequence[Any]] = []
+        self.periods: dict[int, tuple[str, str]] = {}  # day -> (ISO week, month)
 
     def stream(self, stream_id: int, model: str, environment: str) -> None:
         self.base = (stream_id, model, environment)
 
-    def record(self, outcomes: list[Outcome]) -> None:
+    def record(self, outcomes: Iterable[Outcome]) -> None:
         for outcome in outcomes:
-            if isinstance(outcome, Deployed):
-                week, month = periods(outcome.ts)
-                self.new[outcome.seq] = [
-                    outcome.seq,
-                    *self.base,
-                    outcome.team,
-                    outcome.version,
-                    outcome.ts,
-                    week,
-                    month,
-                    None,
-                    None,
-                    None,
-                    None,
-                ]
-            elif isinstance(outcome, RolledBack):
+            if type(outcome) is Deployed:
+                seq, ts, version, team = outcome
+                week, month = self._periods(ts)
+                self.new[seq] = [seq, *self.base, team, version, ts, week, month, *_NOT_YET]
+            elif type(outcome) is RolledBack:
                 self._rolled_back(outcome)
-            elif isinstance(outcome, Orphaned):
-                week, month = periods(outcome.at)
+            elif type(outcome) is Orphaned:
+                week, month = self._periods(outcome.at)
                 self.orphans.append(
                     (
                         outcome.seq,
@@ -223,20 +309,50 @@ class _ProjectionWriter:
         if len(self.new) + len(self.updates) + len(self.orphans) >= _FLUSH_AT:
             self.flush()
 
+    def _periods(self, ts: int) -> tuple[str, str]:
+        day = ts // _DAY
+        found = self.periods.get(day)
+        if found is None:
+            found = self.periods[day] = periods(ts)
+        return found
+
     def _rolled_back(self, outcome: RolledBack) -> None:
         rolled_back = [outcome.at, outcome.rollback_seq, outcome.automated, outcome.cause]
         pending = self.new.get(outcome.deployment_seq)
-        if pending is not None:
+        if pending is not None:  # still buffered: written rolled back in the first place
             pending[9:13] = rolled_back
         else:
             self.updates.append((*rolled_back, outcome.deployment_seq))
 
     def flush(self) -> None:
         if self.new:
-            bulk_insert(self.conn, "deployments", _DEPLOYMENT_COLUMNS, self.new.values())
+            self._insert_deployments(list(self.new.values()))
             self.new.clear()
         bulk_execute(self.conn, _MARK_ROLLED_BACK, self.updates)
         self.updates.clear()
         if self.orphans:
             bulk_insert(self.conn, "orphan_rollbacks", _ORPHAN_COLUMNS, self.orphans)
             self.orphans.clear()
+
+    def _insert_deployments(self, rows: list[list[Any]]) -> None:
+        if self.conn.dialect.name != "sqlite":
+            bulk_insert(self.conn, "deployments", _DEPLOYMENT_COLUMNS, rows)
+            return
+        # SQLite binds a None slowly (see store.bulk): leave out the columns a group of
+        # rows has no value for (team; the rollback, until there is one; its cause).
+        groups: dict[tuple[bool, bool, bool], list[list[Any]]] = {}
+        for row in rows:
+            key = (row[4] is not None, row[9] is not None, row[12] is not None)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = []
+            group.append(row)
+        for (team, rolled_back, cause), group in groups.items():
+            kept = [
+                i
+                for i in range(len(_DEPLOYMENT_COLUMNS))
+                if (i != 4 or team) and (i < 9 or rolled_back) and (i != 12 or cause)
+            ]
+            pick = itemgetter(*kept)
+            columns = [_DEPLOYMENT_COLUMNS[i] for i in kept]
+            bulk_insert(self.conn, "deployments", columns, [pick(row) for row in group])

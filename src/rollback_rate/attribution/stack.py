@@ -6,12 +6,16 @@ entry rolls back the deployment that pushed it, at the time of the popping event
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from array import array
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
 
 
 class StreamEvent(NamedTuple):
-    """The fields attribution needs, in the stream's order (timestamp, then arrival)."""
+    """The fields attribution needs, in the stream's order (timestamp, then arrival).
+
+    `apply` reads any tuple laid out like this one, such as the store's new-event rows.
+    """
 
     seq: int
     type: str
@@ -52,83 +56,191 @@ class Orphaned(NamedTuple):
 
 
 Outcome = Deployed | RolledBack | Orphaned
+Entry = tuple[str, int | None]  # (version, deployment seq; None when restored)
+
+_TOP = 32  # entries kept as Python objects; deeper ones are frozen (see StreamState)
+_SEP = b"\x00"  # never part of a version: the event contract refuses NUL characters
+_RESTORED = -1  # a frozen entry's seq when it was restored, not deployed
+_FILTER_BITS = 16  # per frozen entry: one probe then answers "maybe" about 6% of the time
+_FILTER_MIN = 2048
 
 
-@dataclass
 class StreamState:
-    """The stack of (version, deployment seq or None when restored), bottom first.
+    """The stack of (version, deployment seq or None when restored), bottom first, and
+    the stream's team.
 
     Versions are unique in the stack: a version already in it is either live (a redeploy)
     or below it (a rollback), so a new push never duplicates one.
+
+    Stacks only grow with history, and a bulk import holds thousands of them at once, so
+    only the top entries are Python objects. Deeper ones are frozen into a NUL-separated
+    byte string and an array of seqs, with a one-probe Bloom filter in front: most
+    versions are new, and the filter says so without searching the string. About 17
+    bytes an entry instead of 150. A pop or a named version that reaches them thaws them
+    back.
     """
 
-    stack: list[tuple[str, int | None]] = field(default_factory=list)
-    team: str | None = None
-    _depth: dict[str, int] = field(default_factory=dict, repr=False)
+    __slots__ = ("_filter", "_filter_mask", "_frozen", "_frozen_seqs", "_index", "_top", "team")
 
-    def __post_init__(self) -> None:
-        self._depth = {version: i for i, (version, _) in enumerate(self.stack)}
+    def __init__(self, stack: Iterable[Sequence[Any]] = (), team: str | None = None) -> None:
+        entries: list[Entry] = [(str(version), seq) for version, seq in stack]
+        self.team = team
+        self._frozen = bytearray(_SEP)
+        self._frozen_seqs = array("q")
+        self._filter = bytearray(_FILTER_MIN // 8)
+        self._filter_mask = _FILTER_MIN - 1
+        cut = max(len(entries) - _TOP, 0)
+        self._freeze(entries[:cut])
+        self._top = entries[cut:]
+        self._index = {version: i for i, (version, _) in enumerate(self._top)}
+
+    @property
+    def stack(self) -> list[Entry]:
+        """Every entry, bottom first (what is saved between transactions)."""
+        frozen: list[Entry] = [
+            (version, None if seq == _RESTORED else seq)
+            for version, seq in zip(self._frozen_versions(), self._frozen_seqs, strict=True)
+        ]
+        return frozen + self._top
+
+    @property
+    def size(self) -> int:
+        return len(self._frozen_seqs) + len(self._top)
+
+    @property
+    def footprint(self) -> int:
+        """Rough bytes held, for callers that keep many states within a memory bound."""
+        frozen = len(self._frozen) + 8 * len(self._frozen_seqs) + len(self._filter)
+        return frozen + 160 * len(self._top)
 
     @property
     def live(self) -> str | None:
-        return self.stack[-1][0] if self.stack else None
+        if not self._top and self._frozen_seqs:
+            self._thaw(min(_TOP, len(self._frozen_seqs)))
+        return self._top[-1][0] if self._top else None
 
     def depth_of(self, version: str) -> int | None:
-        return self._depth.get(version)
+        """The version's position from the bottom, or None when it is not in the stack."""
+        i = self._index.get(version)
+        if i is not None:
+            return len(self._frozen_seqs) + i
+        if (
+            self._frozen_seqs
+            and self._filter[(h := hash(version) & self._filter_mask) >> 3] >> (h & 7) & 1
+            and _SEP + _bytes(version) + _SEP in self._frozen
+        ):
+            self._thaw(len(self._frozen_seqs))
+            return self._index[version]
+        return None
 
     def push(self, version: str, deployment_seq: int | None) -> None:
-        self._depth[version] = len(self.stack)
-        self.stack.append((version, deployment_seq))
+        self._index[version] = len(self._top)
+        self._top.append((version, deployment_seq))
+        if len(self._top) >= 2 * _TOP:
+            self._freeze(self._top[:_TOP])
+            del self._top[:_TOP]
+            self._index = {version: i for i, (version, _) in enumerate(self._top)}
 
     def pop_to(self, depth: int) -> list[int | None]:
         """Pop every entry above `depth`; return their deployment seqs, top first."""
-        popped = self.stack[depth:]
-        del self.stack[depth:]
+        frozen = len(self._frozen_seqs)
+        if depth < frozen:
+            self._thaw(frozen - depth)
+            frozen = depth
+        popped = self._top[depth - frozen :]
+        del self._top[depth - frozen :]
         for version, _ in popped:
-            del self._depth[version]
+            del self._index[version]
         return [seq for _, seq in reversed(popped)]
 
+    def _mark(self, versions: Iterable[str]) -> None:
+        bits, mask = self._filter, self._filter_mask
+        for h in map(hash, versions):
+            bits[(h & mask) >> 3] |= 1 << (h & 7)
 
-def apply(state: StreamState, event: StreamEvent) -> list[Outcome]:
-    """Advance `state` by one event and say what it did to counted deployments."""
-    if event.team:
-        state.team = event.team
-    if event.type == "deployment":
-        return _deployment(state, event)
-    if event.type == "rollback":
-        return _rollback(state, event)
+    def _refilter(self) -> None:
+        """A table sized for the frozen entries now (a filter cannot forget one)."""
+        size = _FILTER_MIN
+        while size < _FILTER_BITS * len(self._frozen_seqs):
+            size *= 2
+        self._filter = bytearray(size // 8)
+        self._filter_mask = size - 1
+        if self._frozen_seqs:
+            self._mark(self._frozen_versions())
+
+    def _frozen_versions(self) -> list[str]:
+        return _text(self._frozen[1:-1]).split("\x00") if self._frozen_seqs else []
+
+    def _freeze(self, entries: list[Entry]) -> None:
+        if entries:
+            self._frozen += _bytes("\x00".join([version for version, _ in entries])) + _SEP
+            self._frozen_seqs.extend(_RESTORED if seq is None else seq for _, seq in entries)
+            if _FILTER_BITS * len(self._frozen_seqs) > self._filter_mask + 1:
+                self._refilter()  # doubles, so the cost per entry stays constant
+            else:
+                self._mark(version for version, _ in entries)
+
+    def _thaw(self, count: int) -> None:
+        """Move the `count` highest frozen entries back to the bottom of the top."""
+        head, *versions, _ = self._frozen.rsplit(_SEP, count + 1)
+        start = len(self._frozen_seqs) - count
+        thawed = [
+            (version, None if seq == _RESTORED else seq)
+            for version, seq in zip(
+                _text(_SEP.join(versions)).split("\x00"), self._frozen_seqs[start:], strict=True
+            )
+        ]
+        del self._frozen[len(head) + 1 :]
+        del self._frozen_seqs[start:]
+        self._refilter()
+        self._top[:0] = thawed
+        self._index = {version: i for i, (version, _) in enumerate(self._top)}
+
+
+def _bytes(version: str) -> bytes:
+    return version.encode("utf-8", "surrogatepass")
+
+
+def _text(version: bytes | bytearray) -> str:
+    return version.decode("utf-8", "surrogatepass")
+
+
+def apply(state: StreamState, event: Sequence[Any]) -> list[Outcome]:
+    """Advance `state` by one event (laid out as StreamEvent) and say what it did to
+    counted deployments."""
+    seq, type_, version, ts, _, _, team = event
+    if team:
+        state.team = team
+    if type_ == "deployment":
+        version = version or ""
+        if version == state.live:
+            return []  # rule 1: redeploy of the live version
+        depth = state.depth_of(version)
+        if depth is not None:  # rule 2: an inferred rollback
+            return _popped(state, event, state.pop_to(depth + 1))
+        state.push(version, seq)  # rule 3: a new deployment
+        return [Deployed(seq, ts, version, team)]
+    if type_ == "rollback":
+        return _rollback(state, event, version)
     return []  # rollback_failed: recorded, but the stack did not move
 
 
-def _deployment(state: StreamState, event: StreamEvent) -> list[Outcome]:
-    version = event.version or ""
-    if version == state.live:
-        return []  # rule 1: redeploy of the live version
-    depth = state.depth_of(version)
-    if depth is not None:
-        return _popped(state, event, state.pop_to(depth + 1))  # rule 2: inferred rollback
-    state.push(version, event.seq)  # rule 3: a new deployment
-    return [Deployed(event.seq, event.ts, version, event.team)]
-
-
-def _rollback(state: StreamState, event: StreamEvent) -> list[Outcome]:
-    version = event.version
+def _rollback(state: StreamState, event: Sequence[Any], version: str | None) -> list[Outcome]:
     if version is None or version == state.live:
-        popped = state.pop_to(len(state.stack) - 1) if state.stack else []
+        popped = state.pop_to(state.size - 1) if state.size else []
         return _popped(state, event, popped)
     depth = state.depth_of(version)
     if depth is not None:
         return _popped(state, event, state.pop_to(depth + 1))
     # A version the stream never held here: the live entry goes, the named one is restored.
-    popped = state.pop_to(len(state.stack) - 1) if state.stack else []
+    popped = state.pop_to(state.size - 1) if state.size else []
     state.push(version, None)
     return _popped(state, event, popped)
 
 
-def _popped(state: StreamState, event: StreamEvent, seqs: list[int | None]) -> list[Outcome]:
-    counted = [seq for seq in seqs if seq is not None]
+def _popped(state: StreamState, event: Sequence[Any], seqs: list[int | None]) -> list[Outcome]:
+    seq, _, _, ts, automated, cause, team = event
+    counted = [popped for popped in seqs if popped is not None]
     if not counted:
-        return [
-            Orphaned(event.seq, event.ts, event.team or state.team, event.automated, event.cause)
-        ]
-    return [RolledBack(seq, event.ts, event.seq, event.automated, event.cause) for seq in counted]
+        return [Orphaned(seq, ts, team or state.team, automated, cause)]
+    return [RolledBack(popped, ts, seq, automated, cause) for popped in counted]

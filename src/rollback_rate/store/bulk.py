@@ -1,8 +1,12 @@
 """Bulk row transfer for the hot paths: COPY on PostgreSQL, raw executemany on SQLite.
 
 SQLAlchemy's per-row parameter processing costs more than the database's own work at
-100,000 rows a second, so these two helpers hand plain tuples straight to the driver.
+100,000 rows a second, so these helpers hand plain tuples straight to the driver.
 Table and column names come from our schema, never from input.
+
+On SQLite, binding a None (or a bool) costs the sqlite3 module a failed adapter lookup,
+several times the price of an int or a str. The hot paths therefore build their rows
+grouped by which nullable columns they fill (`insert_groups`), and pass flags as 0 or 1.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ def bulk_insert(
 ) -> None:
     """Insert many rows of plain values in column order."""
     names = ", ".join(columns)
-    batch = [tuple(row) for row in rows]
+    batch = rows if isinstance(rows, list) else list(rows)
     if not batch:
         return
     if conn.dialect.name == "postgresql" and len(batch) > _COPY_FROM:
@@ -40,13 +44,46 @@ def bulk_insert(
         conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES {values}", flat)
     else:
         marks = ", ".join("?" * len(columns))
-        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", batch)
+        _executemany(conn, f"INSERT INTO {table} ({names}) VALUES ({marks})", batch)
 
 
-def bulk_execute(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-    """executemany of one statement written with '?' placeholders."""
+def bulk_execute(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+    """executemany of one statement written with '?' placeholders; return the rows it
+    changed."""
     if not rows:
-        return
+        return 0
     if conn.dialect.name == "postgresql":
         sql = sql.replace("?", "%s")
-    conn.exec_driver_sql(sql, [tuple(row) for row in rows])
+    return int(conn.exec_driver_sql(sql, [tuple(row) for row in rows]).rowcount)
+
+
+def insert_groups(
+    conn: Connection,
+    table: str,
+    columns: Sequence[str],
+    optional: Sequence[str],
+    groups: dict[tuple[bool, ...], list[list[Any]]],
+    *,
+    on_conflict: str = "",
+) -> int:
+    """SQLite: insert rows grouped by which `optional` columns they fill, so that no
+    None is ever bound; return how many were inserted.
+
+    Each group's key flags the optional columns its rows fill; each row holds `columns`'
+    values, then those of the filled optional columns, in order.
+    """
+    conflict = f" ON CONFLICT {on_conflict}" if on_conflict else ""
+    inserted = 0
+    for filled, rows in groups.items():
+        names = [*columns, *(name for name, flag in zip(optional, filled, strict=True) if flag)]
+        marks = ", ".join("?" * len(names))
+        sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks}){conflict}"
+        inserted += _executemany(conn, sql, rows)
+    return inserted
+
+
+def _executemany(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+    """SQLite: straight to the driver, in the transaction SQLAlchemy began; rows may be
+    lists. Returns the rows changed."""
+    driver: Any = conn.connection.dbapi_connection  # a sqlite3 connection
+    return int(driver.executemany(sql, rows).rowcount)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
 from rollback_rate.events.model import EventRecord
-from rollback_rate.store.bulk import bulk_insert, placeholder
-from rollback_rate.store.schema import events
+from rollback_rate.store.bulk import bulk_insert, insert_groups, placeholder
 from rollback_rate.timeutil import now_micros
 
 StreamKey = tuple[str, str]  # (model, environment)
@@ -19,38 +19,23 @@ Row = tuple[str, int, str, str | None, int, bool, str | None, str | None, str | 
 # What attribution needs of a new event: (seq, type, version, ts, automated, cause, team)
 NewEvent = tuple[int, str, str | None, int, bool, str | None, str | None]
 SMALL_BATCH = 500  # up to this many events: one INSERT ... RETURNING, no staging
-KEEP_AT_MOST = 50_000  # new events kept in memory for attribution within one transaction
 
 
 @dataclass
 class AppendResult:
-    """Counts, each touched stream's earliest new timestamp, and (for small batches,
-    where RETURNING gives them for free) the new events themselves, so attribution need
-    not read back what was just written; likewise the ids of the new events
-    (`inserted_ids`, None once a bulk chunk was appended)."""
+    """Counts, the new events of each stream in arrival order (what attribution needs),
+    and the ids of the new events (`inserted_ids`, None once a bulk chunk was appended)."""
 
     stored: int = 0
     duplicates: int = 0
-    earliest: dict[int, int] = field(default_factory=dict)
-    new_events: dict[int, list[NewEvent]] | None = field(default_factory=dict)
+    new_events: dict[int, list[NewEvent]] = field(default_factory=dict)
     inserted_ids: list[str] | None = field(default_factory=list)
-    kept: int = 0  # how many events new_events holds
-
-    def __post_init__(self) -> None:
-        if self.new_events is not None and not self.kept:
-            self.kept = sum(len(new) for new in self.new_events.values())
 
     def add(self, other: AppendResult) -> None:
         self.stored += other.stored
         self.duplicates += other.duplicates
-        for stream_id, ts in other.earliest.items():
-            _note_earliest(self.earliest, stream_id, ts)
-        self.kept += other.kept if other.new_events is not None else 0
-        if self.new_events is None or other.new_events is None or self.kept > KEEP_AT_MOST:
-            self.new_events = None  # attribution reads them back: memory stays flat
-        else:
-            for stream_id, new in other.new_events.items():
-                self.new_events.setdefault(stream_id, []).extend(new)
+        for stream_id, new in other.new_events.items():
+            self.new_events.setdefault(stream_id, []).extend(new)
         if self.inserted_ids is None or other.inserted_ids is None:
             self.inserted_ids = None
         else:
@@ -86,9 +71,6 @@ def ensure_streams(
 _COLUMNS = ("event_id", "stream_id", "type", "version", "ts", "automated", "cause", "team",
             "note", "attributes", "recorded_at")  # fmt: skip
 _COLUMN_LIST = ", ".join(_COLUMNS)
-# A NewEvent, in its order, as columns of the log.
-_NEW_EVENT_COLUMNS = (events.c.seq, events.c.type, events.c.version, events.c.ts,
-                      events.c.automated, events.c.cause, events.c.team)  # fmt: skip
 _PG_STAGING = (
     "CREATE TEMP TABLE IF NOT EXISTS event_staging (ord INTEGER, event_id TEXT, "
     "stream_id INTEGER, type TEXT, version TEXT, ts BIGINT, automated BOOLEAN, cause TEXT, "
@@ -96,107 +78,143 @@ _PG_STAGING = (
 )
 _PG_MOVE_NEW = (
     f"INSERT INTO events ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM event_staging "
-    "ORDER BY ord ON CONFLICT (event_id) DO NOTHING"
-)
-_SQLITE_INSERT = (
-    f"INSERT INTO events ({_COLUMN_LIST}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
-    "ON CONFLICT (event_id) DO NOTHING"
+    "ORDER BY ord ON CONFLICT (event_id) DO NOTHING RETURNING seq, event_id"
 )
 
 
 def append_events(
-    conn: Connection,
-    records: Sequence[EventRecord],
-    stream_ids: dict[StreamKey, int],
-    *,
-    keep_new: bool = True,
+    conn: Connection, records: Sequence[EventRecord], stream_ids: dict[StreamKey, int]
 ) -> AppendResult:
     """Insert records whose event id is new; the rest are counted as duplicates.
 
-    `keep_new=False` (a caller that already holds more than it keeps) skips collecting
-    the new events of a bulk chunk and only counts them.
+    A duplicate id later in the same batch loses to the first, as it would arriving later.
     """
     if not records:
         return AppendResult()
-    ensure_streams(conn, ((r.model, r.environment) for r in records), stream_ids)
+    ensure_streams(conn, {(r.model, r.environment) for r in records}, stream_ids)
     recorded_at = now_micros()
+    if conn.dialect.name == "sqlite" and len(records) > SMALL_BATCH:
+        return _append_sqlite_bulk(conn, records, stream_ids, recorded_at)
     rows: list[Row] = [
         (r.event_id, stream_ids[(r.model, r.environment)], r.type, r.version, r.ts,
          r.automated, r.cause, r.team, r.note, r.attributes, recorded_at)
         for r in records
     ]  # fmt: skip
     if len(rows) <= SMALL_BATCH:
-        return _append_returning(conn, rows)
-    return _append_bulk(conn, rows, keep_new)
+        return _result(rows, _insert_returning(conn, rows), with_ids=True)
+    return _result(rows, _insert_staged(conn, rows), with_ids=False)
 
 
-def _append_returning(conn: Connection, rows: list[Row]) -> AppendResult:
-    # One statement that says which rows were new; a duplicate id later in the same
-    # batch loses to the first, as it would arriving later.
+def _insert_returning(conn: Connection, rows: list[Row]) -> list[tuple[int, str]]:
+    """One statement that says which rows were new: (seq, event_id) in arrival order."""
     mark = placeholder(conn)
     one = "(" + ", ".join([mark] * len(_COLUMNS)) + ")"
-    inserted = conn.exec_driver_sql(
-        f"INSERT INTO events ({_COLUMN_LIST}) VALUES {', '.join([one] * len(rows))} "
-        "ON CONFLICT (event_id) DO NOTHING RETURNING seq, event_id",
-        tuple(value for row in rows for value in row),
-    ).all()
+    return [
+        (seq, event_id)
+        for seq, event_id in conn.exec_driver_sql(
+            f"INSERT INTO events ({_COLUMN_LIST}) VALUES {', '.join([one] * len(rows))} "
+            "ON CONFLICT (event_id) DO NOTHING RETURNING seq, event_id",
+            tuple(value for row in rows for value in row),
+        )
+    ]
+
+
+def _insert_staged(conn: Connection, rows: list[Row]) -> list[tuple[int, str]]:
+    """PostgreSQL, thousands of rows: COPY into a staging table, then one INSERT ...
+    SELECT that skips known ids and returns the new ones."""
+    conn.exec_driver_sql(_PG_STAGING)
+    bulk_insert(conn, "event_staging", ("ord", *_COLUMNS),
+                ((i, *row) for i, row in enumerate(rows)))  # fmt: skip
+    inserted = [(seq, event_id) for seq, event_id in conn.exec_driver_sql(_PG_MOVE_NEW)]
+    conn.exec_driver_sql("TRUNCATE event_staging")  # more chunks may follow in this tx
+    return inserted
+
+
+def _result(rows: list[Row], inserted: list[tuple[int, str]], *, with_ids: bool) -> AppendResult:
+    inserted.sort()
     by_id = {row[0]: row for row in reversed(rows)}  # the first row of each id wins
     new_events: dict[int, list[NewEvent]] = {}
-    earliest: dict[int, int] = {}
     for seq, event_id in inserted:
         _, stream_id, type_, version, ts, automated, cause, team, *_ = by_id[event_id]
-        new_events.setdefault(stream_id, []).append(
-            (seq, type_, version, ts, automated, cause, team)
-        )
-        _note_earliest(earliest, stream_id, ts)
-    ids = [event_id for _, event_id in inserted]
-    return AppendResult(len(inserted), len(rows) - len(inserted), earliest, new_events, ids)
+        new = new_events.get(stream_id)
+        if new is None:
+            new = new_events[stream_id] = []
+        new.append((seq, type_, version, ts, automated, cause, team))
+    ids = [event_id for _, event_id in inserted] if with_ids else None
+    return AppendResult(len(inserted), len(rows) - len(inserted), new_events, ids)
 
 
-def _append_bulk(conn: Connection, rows: list[Row], keep_new: bool) -> AppendResult:
-    # New rows are found by seq above the log's previous maximum within the streams this
-    # transaction has locked: cheaper than RETURNING for thousands of rows, and exact,
-    # since no other writer can add to a locked stream meanwhile.
-    before = conn.execute(select(func.coalesce(func.max(events.c.seq), 0))).scalar_one()
-    if conn.dialect.name == "postgresql":
-        # COPY into a staging table, then one INSERT ... SELECT that skips known ids.
-        conn.exec_driver_sql(_PG_STAGING)
-        bulk_insert(conn, "event_staging", ("ord", *_COLUMNS),
-                    ((i, *row) for i, row in enumerate(rows)))  # fmt: skip
-        conn.exec_driver_sql(_PG_MOVE_NEW)
-        conn.exec_driver_sql("TRUNCATE event_staging")  # more chunks may follow in this tx
-    else:
-        conn.exec_driver_sql(_SQLITE_INSERT, rows)
-    # Read the new rows back by the seq range alone, so the primary key drives the scan
-    # (a stream_id condition would tempt the planner into reading whole streams). Rows
-    # of other writers' streams (PostgreSQL) are dropped here.
-    touched = {row[1] for row in rows}
+def _append_sqlite_bulk(
+    conn: Connection,
+    records: Sequence[EventRecord],
+    stream_ids: dict[StreamKey, int],
+    recorded_at: int,
+) -> AppendResult:
+    # The transaction holds SQLite's only write lock, so this chunk's rows take the next
+    # seqs in order: known without reading anything back, and arrival order kept although
+    # the rows go out grouped by which nullable columns they fill (see store.bulk).
+    first = int(conn.exec_driver_sql("SELECT coalesce(max(seq), 0) + 1 FROM events").scalar_one())
+    kept = _first_of_each_id(records)
+    groups: dict[tuple[bool, ...], list[list[Any]]] = {}
     new_events: dict[int, list[NewEvent]] = {}
-    earliest: dict[int, int] = {}
-    stored = 0
-    # Only the columns attribution needs, and only when they are kept: this is a hot loop.
-    kept_columns = _NEW_EVENT_COLUMNS if keep_new else ()
-    query = (
-        select(events.c.stream_id, events.c.ts, *kept_columns)
-        .where(events.c.seq > before)
-        .order_by(events.c.seq)
+    for seq, r in enumerate(kept, first):
+        version, cause, team, note, attributes = r.version, r.cause, r.team, r.note, r.attributes
+        filled = (
+            version is not None,
+            cause is not None,
+            team is not None,
+            note is not None,
+            attributes is not None,
+        )
+        stream_id = stream_ids[(r.model, r.environment)]
+        row = [seq, r.event_id, stream_id, r.type, r.ts, 1 if r.automated else 0, recorded_at]
+        if version is not None:
+            row.append(version)
+        if cause is not None:
+            row.append(cause)
+        if team is not None:
+            row.append(team)
+        if note is not None:
+            row.append(note)
+        if attributes is not None:
+            row.append(attributes)
+        group = groups.get(filled)
+        if group is None:
+            group = groups[filled] = []
+        group.append(row)
+        new = new_events.get(stream_id)
+        if new is None:
+            new = new_events[stream_id] = []
+        new.append((seq, r.type, version, r.ts, r.automated, cause, team))
+    inserted = insert_groups(
+        conn, "events", _SEQ_FIRST, _NULLABLE, groups, on_conflict="(event_id) DO NOTHING"
     )
-    for stream_id, ts, *event in conn.execute(query):
-        if stream_id not in touched:
-            continue
-        stored += 1
-        _note_earliest(earliest, stream_id, ts)
-        if keep_new:
-            new_events.setdefault(stream_id, []).append(tuple(event))  # type: ignore[arg-type]
-    return AppendResult(
-        stored,
-        len(rows) - stored,
-        earliest,
-        new_events if keep_new else None,
-        inserted_ids=None,
-    )
+    if inserted < len(kept):  # some ids were stored before: keep the events that went in
+        stored = {
+            seq
+            for (seq,) in conn.exec_driver_sql(
+                "SELECT seq FROM events WHERE seq BETWEEN ? AND ?", (first, first + len(kept))
+            )
+        }
+        new_events = {
+            stream_id: kept_new
+            for stream_id, new in new_events.items()
+            if (kept_new := [event for event in new if event[0] in stored])
+        }
+    return AppendResult(inserted, len(records) - inserted, new_events, inserted_ids=None)
 
 
-def _note_earliest(earliest: dict[int, int], stream_id: int, ts: int) -> None:
-    if ts < earliest.get(stream_id, ts + 1):
-        earliest[stream_id] = ts
+_SEQ_FIRST = ("seq", "event_id", "stream_id", "type", "ts", "automated", "recorded_at")
+_NULLABLE = ("version", "cause", "team", "note", "attributes")
+
+
+def _first_of_each_id(records: Sequence[EventRecord]) -> Sequence[EventRecord]:
+    ids = {r.event_id for r in records}
+    if len(ids) == len(records):
+        return records
+    kept = []
+    for r in records:
+        if r.event_id in ids:
+            ids.discard(r.event_id)
+            kept.append(r)
+    return kept
