@@ -8,7 +8,9 @@ each as if it had been recorded on its own, in order.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,8 +19,9 @@ from sqlalchemy import Connection
 from rollback_rate.attribution import Projector
 from rollback_rate.errors import InvalidEvent, InvalidInput, Problem
 from rollback_rate.events import EventRecord, parse_event
-from rollback_rate.store import Database, append_events
+from rollback_rate.store import AppendResult, Database, append_events
 from rollback_rate.store.log import SMALL_BATCH
+from rollback_rate.store.pipeline import Pipeline
 
 CHUNK = 5_000
 MAX_LISTED_PROBLEMS = 1_000  # listing stays readable and memory stays flat on huge files
@@ -42,40 +45,60 @@ def record_events(
     """Store every valid event once; with any invalid one and not `skip_invalid`, none.
 
     Raises InvalidInput (nothing stored) when an event is invalid and `skip_invalid` is off.
-    Streams in chunks: each is appended, then attributed, so memory stays flat.
+    Streams in chunks: each is appended, then attributed, so memory stays flat. On
+    PostgreSQL a chunk is appended while the next is read and the last one attributed.
     """
     result = IngestResult()
-    with database.begin() as conn:
-        projector = Projector(conn)
-        stream_ids: dict[tuple[str, str], int] = {}
-        chunk: list[EventRecord] = []
+    with database.begin() as conn, Pipeline() as pipeline:
+        chunks = _Chunks(conn, pipeline, result)
         for location, raw in raws:
             record = _parse(location, raw, result)
             if record is None:
                 continue
-            chunk.append(record)
-            if len(chunk) >= CHUNK:
-                if skip_invalid or not result.invalid:  # else already doomed: validate only
-                    _append(conn, chunk, stream_ids, projector, result)
-                chunk = []
+            chunks.records.append(record)
+            if len(chunks.records) >= CHUNK:
+                if database.is_postgres:  # more than one chunk: worth a writer thread
+                    pipeline.start_thread()
+                chunks.append(doomed=result.invalid > 0 and not skip_invalid)
         if result.invalid and not skip_invalid:
             raise InvalidInput(result.problems, result.invalid)
-        _append(conn, chunk, stream_ids, projector, result)
-        projector.finish()
+        chunks.append(doomed=False)
+        chunks.finish()
     return result
 
 
-def _append(
-    conn: Connection,
-    chunk: list[EventRecord],
-    stream_ids: dict[tuple[str, str], int],
-    projector: Projector,
-    result: IngestResult,
-) -> None:
-    appended = append_events(conn, chunk, stream_ids)
-    result.stored += appended.stored
-    result.duplicates += appended.duplicates
-    projector.add(appended.new_events)
+class _Chunks:
+    """Appends chunks through the pipeline and attributes each once the writer is two
+    chunks further on (with a writer thread, it is never left idle waiting for Python)."""
+
+    AHEAD = 2
+
+    def __init__(self, conn: Connection, pipeline: Pipeline, result: IngestResult) -> None:
+        self.conn, self.pipeline, self.result = conn, pipeline, result
+        self.projector = Projector(conn, pipeline)
+        self.stream_ids: dict[tuple[str, str], int] = {}
+        self.records: list[EventRecord] = []
+        self.queued: deque[Future[AppendResult]] = deque()
+
+    def append(self, *, doomed: bool) -> None:
+        """Queue the collected records (unless the input is doomed: then only drop them)."""
+        records, self.records = self.records, []
+        if doomed or not records:
+            return
+        self.queued.append(self.pipeline.submit(append_events, self.conn, records, self.stream_ids))
+        if len(self.queued) > self.AHEAD:
+            self._attribute(self.queued.popleft())
+
+    def finish(self) -> None:
+        while self.queued:
+            self._attribute(self.queued.popleft())
+        self.projector.finish()
+
+    def _attribute(self, queued: Future[AppendResult]) -> None:
+        appended = queued.result()
+        self.result.stored += appended.stored
+        self.result.duplicates += appended.duplicates
+        self.projector.add(appended.new_events)
 
 
 def validate_events(raws: Iterable[RawEvent]) -> list[EventRecord]:

@@ -29,6 +29,7 @@ from rollback_rate.attribution.stack import (
     apply,
 )
 from rollback_rate.store.bulk import bulk_execute, bulk_insert
+from rollback_rate.store.pipeline import Pipeline
 from rollback_rate.store.schema import deployments, events, orphan_rollbacks, streams
 from rollback_rate.timeutil import periods
 
@@ -97,12 +98,22 @@ class _Stream:
 
 
 class Projector:
-    """Attribution for one write transaction: `add` each appended batch, then `finish`."""
+    """Attribution for one write transaction: `add` each appended batch, then `finish`.
 
-    def __init__(self, conn: Connection, state_budget: int = STATE_BUDGET) -> None:
+    Its statements go through `pipeline` (by default run at once), so on PostgreSQL they
+    queue behind the store's and overlap the attribution of the next batch.
+    """
+
+    def __init__(
+        self,
+        conn: Connection,
+        pipeline: Pipeline | None = None,
+        state_budget: int = STATE_BUDGET,
+    ) -> None:
         self.conn = conn
+        self.pipeline = pipeline or Pipeline()
         self.state_budget = state_budget
-        self.writer = _ProjectionWriter(conn)
+        self.writer = _ProjectionWriter(conn, self.pipeline)
         self.inline: dict[int, _Stream] = {}
         # Streams left to `refresh_streams` at the end, with their earliest new event
         # time; None until an event arrives for one pushed out by the memory bound.
@@ -138,17 +149,14 @@ class Projector:
         self.writer.flush()
         self._save(list(self.inline.values()))
         self.inline.clear()
+        self.pipeline.drain()
         pending = {sid: ts for sid, ts in self.deferred.items() if ts is not None}
         refresh_streams(self.conn, pending)
 
     def _load(self, ids: list[int]) -> None:
         for start in range(0, len(ids), _STREAMS_AT_ONCE):
-            rows = self.conn.execute(
-                select(*_STREAM_COLUMNS).where(
-                    streams.c.id.in_(ids[start : start + _STREAMS_AT_ONCE])
-                )
-            )
-            for row in rows:
+            chunk = ids[start : start + _STREAMS_AT_ONCE]
+            for row in self.pipeline.run(_stream_rows, self.conn, chunk):
                 self.inline[row.id] = _Stream(row)
 
     def _defer(self, stream: _Stream) -> None:
@@ -173,7 +181,8 @@ class Projector:
             self.deferred[stream.id] = None
 
     def _save(self, saved: list[_Stream]) -> None:
-        bulk_execute(
+        self.pipeline.submit(
+            bulk_execute,
             self.conn,
             _SAVE_STATE,
             [
@@ -188,6 +197,10 @@ class Projector:
         )
 
 
+def _stream_rows(conn: Connection, ids: list[int]) -> list[Any]:
+    return list(conn.execute(select(*_STREAM_COLUMNS).where(streams.c.id.in_(ids))))
+
+
 def refresh_streams(conn: Connection, earliest_new_ts: Mapping[int, int | None]) -> None:
     """Bring the projection up to date for each stream id, given its earliest new event,
     reading its events back from the log.
@@ -195,7 +208,7 @@ def refresh_streams(conn: Connection, earliest_new_ts: Mapping[int, int | None])
     A stream continues from its saved state when that event is at or after the last one
     attributed, and replays from its first event otherwise; None forces a replay.
     """
-    writer = _ProjectionWriter(conn)
+    writer = _ProjectionWriter(conn, Pipeline())
     saved: list[tuple[Any, ...]] = []
     ids = sorted(earliest_new_ts)
     for start in range(0, len(ids), _STREAMS_AT_ONCE):
@@ -273,8 +286,9 @@ def _events_after(
 class _ProjectionWriter:
     """Buffers projection rows so attribution writes in batches, not row by row."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, pipeline: Pipeline) -> None:
         self.conn = conn
+        self.pipeline = pipeline
         self.base: tuple[int, str, str] = (0, "", "")
         self.new: dict[int, list[Any]] = {}
         self.updates: list[Sequence[Any]] = []
@@ -325,14 +339,20 @@ class _ProjectionWriter:
             self.updates.append((*rolled_back, outcome.deployment_seq))
 
     def flush(self) -> None:
-        if self.new:
-            self._insert_deployments(list(self.new.values()))
-            self.new.clear()
-        bulk_execute(self.conn, _MARK_ROLLED_BACK, self.updates)
-        self.updates.clear()
-        if self.orphans:
-            bulk_insert(self.conn, "orphan_rollbacks", _ORPHAN_COLUMNS, self.orphans)
-            self.orphans.clear()
+        """Hand the buffered rows to the pipeline (they are its from now on)."""
+        if self.new or self.updates or self.orphans:
+            batch = (list(self.new.values()), self.updates, self.orphans)
+            self.new, self.updates, self.orphans = {}, [], []
+            self.pipeline.submit(self._write, *batch)
+
+    def _write(
+        self, new: list[list[Any]], updates: list[Sequence[Any]], orphans: list[Sequence[Any]]
+    ) -> None:
+        if new:
+            self._insert_deployments(new)
+        bulk_execute(self.conn, _MARK_ROLLED_BACK, updates)
+        if orphans:
+            bulk_insert(self.conn, "orphan_rollbacks", _ORPHAN_COLUMNS, orphans)
 
     def _insert_deployments(self, rows: list[list[Any]]) -> None:
         if self.conn.dialect.name != "sqlite":

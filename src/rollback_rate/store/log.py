@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+import psycopg
 from sqlalchemy import Connection
 
 from rollback_rate.events.model import EventRecord
@@ -19,6 +20,7 @@ Row = tuple[str, int, str, str | None, int, bool, str | None, str | None, str | 
 # What attribution needs of a new event: (seq, type, version, ts, automated, cause, team)
 NewEvent = tuple[int, str, str | None, int, bool, str | None, str | None]
 SMALL_BATCH = 500  # up to this many events: one INSERT ... RETURNING, no staging
+_Identified = TypeVar("_Identified", EventRecord, Row)
 
 
 @dataclass
@@ -76,6 +78,14 @@ _PG_STAGING = (
     "stream_id INTEGER, type TEXT, version TEXT, ts BIGINT, automated BOOLEAN, cause TEXT, "
     "team TEXT, note TEXT, attributes TEXT, recorded_at BIGINT) ON COMMIT DELETE ROWS"
 )
+_PG_RESERVE = "SELECT nextval(pg_get_serial_sequence('events', 'seq')) FROM generate_series(1, %s)"
+# The new ids among a chunk's (each once), with a seq reserved for each.
+_PG_NEW_IDS = (
+    "SELECT given.position, nextval(pg_get_serial_sequence('events', 'seq')) "
+    "FROM unnest(%s::text[]) WITH ORDINALITY AS given (event_id, position) "
+    "WHERE NOT EXISTS (SELECT 1 FROM events WHERE events.event_id = given.event_id) "
+    "ORDER BY given.position"
+)
 _PG_MOVE_NEW = (
     f"INSERT INTO events ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM event_staging "
     "ORDER BY ord ON CONFLICT (event_id) DO NOTHING RETURNING seq, event_id"
@@ -102,7 +112,7 @@ def append_events(
     ]  # fmt: skip
     if len(rows) <= SMALL_BATCH:
         return _result(rows, _insert_returning(conn, rows), with_ids=True)
-    return _result(rows, _insert_staged(conn, rows), with_ids=False)
+    return _append_pg_bulk(conn, rows)
 
 
 def _insert_returning(conn: Connection, rows: list[Row]) -> list[tuple[int, str]]:
@@ -117,6 +127,57 @@ def _insert_returning(conn: Connection, rows: list[Row]) -> list[tuple[int, str]
             tuple(value for row in rows for value in row),
         )
     ]
+
+
+def _append_pg_bulk(conn: Connection, rows: list[Row]) -> AppendResult:
+    """PostgreSQL, thousands of rows: COPY straight into the log, with seqs reserved first.
+
+    An id stored before makes the COPY fail (under a savepoint): then one query says
+    which ids are new and the COPY is tried with those. If that fails too (a concurrent
+    writer stored one of them meanwhile), the staged insert skips known ids itself.
+    """
+    driver: Any = conn.connection.dbapi_connection  # a psycopg connection
+    kept = _first_of_each_id(rows)
+    with driver.cursor() as cursor:
+        cursor.execute(_PG_RESERVE, (len(kept),))
+        seqs = sorted(seq for (seq,) in cursor)
+        if _copy_new(cursor, seqs, kept):
+            return _appended(seqs, kept, len(rows))
+        cursor.execute(_PG_NEW_IDS, ([row[0] for row in kept],))
+        new = cursor.fetchall()  # (position in `kept`, a reserved seq) of each new id
+        seqs = sorted(seq for _, seq in new)
+        kept = [kept[position - 1] for position, _ in sorted(new)]
+        if _copy_new(cursor, seqs, kept):
+            return _appended(seqs, kept, len(rows))
+    return _result(rows, _insert_staged(conn, rows), with_ids=False)
+
+
+def _copy_new(cursor: Any, seqs: list[int], rows: Sequence[Row]) -> bool:
+    """COPY rows with their seqs under a savepoint; False (nothing inserted) if an id is
+    already stored."""
+    if not rows:
+        return True
+    cursor.execute("SAVEPOINT append_copy")
+    try:
+        with cursor.copy(f"COPY events (seq, {_COLUMN_LIST}) FROM STDIN") as copy:
+            for seq, row in zip(seqs, rows, strict=True):
+                copy.write_row((seq, *row))
+    except psycopg.errors.UniqueViolation:
+        cursor.execute("ROLLBACK TO SAVEPOINT append_copy")
+        return False
+    cursor.execute("RELEASE SAVEPOINT append_copy")
+    return True
+
+
+def _appended(seqs: list[int], rows: Sequence[Row], received: int) -> AppendResult:
+    new_events: dict[int, list[NewEvent]] = {}
+    for seq, row in zip(seqs, rows, strict=True):
+        _, stream_id, type_, version, ts, automated, cause, team, *_ = row
+        new = new_events.get(stream_id)
+        if new is None:
+            new = new_events[stream_id] = []
+        new.append((seq, type_, version, ts, automated, cause, team))
+    return AppendResult(len(rows), received - len(rows), new_events, inserted_ids=None)
 
 
 def _insert_staged(conn: Connection, rows: list[Row]) -> list[tuple[int, str]]:
@@ -208,13 +269,14 @@ _SEQ_FIRST = ("seq", "event_id", "stream_id", "type", "ts", "automated", "record
 _NULLABLE = ("version", "cause", "team", "note", "attributes")
 
 
-def _first_of_each_id(records: Sequence[EventRecord]) -> Sequence[EventRecord]:
-    ids = {r.event_id for r in records}
-    if len(ids) == len(records):
-        return records
+def _first_of_each_id(items: Sequence[_Identified]) -> Sequence[_Identified]:
+    """Records or rows (both start with the event id), later repeats of an id left out."""
+    ids = {item[0] for item in items}
+    if len(ids) == len(items):
+        return items
     kept = []
-    for r in records:
-        if r.event_id in ids:
-            ids.discard(r.event_id)
-            kept.append(r)
+    for item in items:
+        if item[0] in ids:
+            ids.discard(item[0])
+            kept.append(item)
     return kept

@@ -1,0 +1,87 @@
+"""One transaction's statements, run in order, on PostgreSQL by a thread of their own.
+
+A bulk import spends about as long waiting for PostgreSQL (inserting a chunk, updating
+its indexes) as working in Python (decoding the next chunk, attributing the last one).
+Handing the statements to a single writer thread lets the two overlap: the server works
+on another core while this process goes on, and the thread needs the GIL only to format
+rows. The thread is the connection's only user while jobs are queued; callers that need
+an answer wait for it, the rest are fire and forget, and `drain` raises the first error.
+
+SQLite does its work inside this process, under the GIL, where a thread would only add
+switching, so there (and for small batches, where a thread would cost more than it
+saves) the pipeline runs each job at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from types import TracebackType
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class Pipeline:
+    """Ordered execution of database jobs for one transaction."""
+
+    def __init__(self) -> None:
+        self._executor: ThreadPoolExecutor | None = None
+        self._pending: list[Future[Any]] = []
+
+    def start_thread(self) -> None:
+        """Run the jobs submitted from now on in a writer thread."""
+        if self._executor is None:
+            self.drain()
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="rollback-rate-writer")
+
+    def submit(self, job: Callable[..., T], *args: Any) -> Future[T]:
+        """Queue `job(*args)` after every job already queued."""
+        if self._executor is None:
+            done: Future[T] = Future()
+            try:
+                done.set_result(job(*args))
+            except BaseException as exc:  # re-raised by result(), like a thread's
+                done.set_exception(exc)
+            self._pending.append(done)
+            return done
+        future = self._executor.submit(job, *args)
+        if len(self._pending) >= 64:  # forget the jobs that are done and went well
+            self._pending = [f for f in self._pending if not f.done() or f.exception()]
+        self._pending.append(future)
+        return future
+
+    def run(self, job: Callable[..., T], *args: Any) -> T:
+        """Queue a job and wait for its answer."""
+        return self.submit(job, *args).result()
+
+    def drain(self) -> None:
+        """Wait for every queued job; raise the first error any of them had."""
+        pending, self._pending = self._pending, []
+        first: BaseException | None = None
+        for future in pending:
+            error = future.exception()
+            if error is not None and first is None:
+                first = error
+        if first is not None:
+            raise first
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        # The connection must be idle before the transaction commits or rolls back.
+        try:
+            if error is None:
+                self.drain()
+            else:
+                for future in self._pending:
+                    future.exception()
+        finally:
+            if self._executor is not None:
+                self._executor.shutdown(wait=True)
