@@ -120,3 +120,17 @@ def test_result_does_not_depend_on_arrival_order(fresh_sqlite_url, events, seed)
         assert low <= settled["rollback_rate"] <= high
     in_order.dispose()
     shuffled.dispose()
+
+
+def test_a_bulk_load_leaves_the_garbage_collector_as_it_found_it(sqlite_db):
+    import gc
+
+    from rollback_rate.ingest import CHUNK
+
+    events = [deploy("m", str(i), "2026-01-01T00:00:00Z") for i in range(CHUNK + 1)]
+    assert gc.isenabled()
+    record_events(sqlite_db, located(events))
+    assert gc.isenabled()
+    with pytest.raises(InvalidInput):  # paused after the first chunk, then fails
+        record_events(sqlite_db, located([*events, {"type": "x"}]))
+    assert gc.isenabled()

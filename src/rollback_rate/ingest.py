@@ -8,6 +8,7 @@ each as if it had been recorded on its own, in order.
 
 from __future__ import annotations
 
+import gc
 from collections import deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
@@ -49,15 +50,16 @@ def record_events(
     PostgreSQL a chunk is appended while the next is read and the last one attributed.
     """
     result = IngestResult()
-    with database.begin() as conn, Pipeline() as pipeline:
+    with database.begin() as conn, Pipeline() as pipeline, _Collector() as collector:
         chunks = _Chunks(conn, pipeline, result)
         for location, raw in raws:
             record = _parse(location, raw, result)
             if record is None:
                 continue
             chunks.records.append(record)
-            if len(chunks.records) >= CHUNK:
-                if database.is_postgres:  # more than one chunk: worth a writer thread
+            if len(chunks.records) >= CHUNK:  # more than one chunk: a bulk load
+                collector.pause()
+                if database.is_postgres:
                     pipeline.start_thread()
                 chunks.append(doomed=result.invalid > 0 and not skip_invalid)
         if result.invalid and not skip_invalid:
@@ -65,6 +67,27 @@ def record_events(
         chunks.append(doomed=False)
         chunks.finish()
     return result
+
+
+class _Collector:
+    """Pauses Python's cyclic garbage collector for a bulk load, which allocates millions
+    of short-lived tuples and no cycles: each collection would only rescan the live ones
+    (about a sixth of an import's time). It is resumed when the load ends, however."""
+
+    def __init__(self) -> None:
+        self.paused = False
+
+    def pause(self) -> None:
+        if not self.paused and gc.isenabled():
+            gc.disable()
+            self.paused = True
+
+    def __enter__(self) -> _Collector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.paused:
+            gc.enable()
 
 
 class _Chunks:

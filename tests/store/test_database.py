@@ -12,6 +12,17 @@ def test_migrations_create_the_tables_the_code_uses(db):
             assert columns == {c.name for c in table.columns}, table.name
 
 
+def test_schema_head_is_the_newest_migration():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from rollback_rate.store.database import MIGRATIONS, SCHEMA_HEAD
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_HEAD
+
+
 def test_upgrade_is_idempotent(db_url):
     first = open_database(db_url)
     revision = first.current_revision()

@@ -35,8 +35,9 @@ from rollback_rate.timeutil import periods
 
 STATE_BUDGET = 48 * 2**20  # bytes of stream states one transaction keeps in memory
 _PAGE = 5_000
-_FLUSH_AT = 20_000
+_FLUSH_AT = 10_000
 _STREAMS_AT_ONCE = 500
+_SAVED_AT_ONCE = 100
 _IN_STREAM_ORDER = itemgetter(3, 0)  # (ts, seq) of a StreamEvent-shaped tuple
 _DAY = 86_400_000_000
 _NOT_YET = (None, None, None, None)  # a deployment's rollback columns, until rolled back
@@ -181,20 +182,18 @@ class Projector:
             self.deferred[stream.id] = None
 
     def _save(self, saved: list[_Stream]) -> None:
-        self.pipeline.submit(
-            bulk_execute,
-            self.conn,
-            _SAVE_STATE,
-            [
+        # In slices: the stacks' JSON, all at once, would be the import's largest object.
+        for start in range(0, len(saved), _SAVED_AT_ONCE):
+            rows = [
                 (
                     orjson.dumps(s.state.stack).decode(),
                     s.state.team,
                     *(s.last or (None, None)),
                     s.id,
                 )
-                for s in saved
-            ],
-        )
+                for s in saved[start : start + _SAVED_AT_ONCE]
+            ]
+            self.pipeline.submit(bulk_execute, self.conn, _SAVE_STATE, rows)
 
 
 def _stream_rows(conn: Connection, ids: list[int]) -> list[Any]:

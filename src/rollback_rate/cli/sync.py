@@ -8,14 +8,15 @@ in :mod:`rollback_rate.sources.mlflow_sync`; this module only parses options and
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from rollback_rate.cli.app import app, settings
 from rollback_rate.cli.importing import parse_alias_map
-from rollback_rate.sources.mlflow_registry import connect
-from rollback_rate.sources.mlflow_sync import AliasOutcome, SyncResult, sync_mlflow
+
+if TYPE_CHECKING:
+    from rollback_rate.sources.mlflow_sync import AliasOutcome, SyncResult
 
 sync_app = typer.Typer(
     help="Reconcile deployments with an external system's current state.", no_args_is_help=True
@@ -56,6 +57,10 @@ def mlflow(
 
     Safe to repeat: moves already recorded (by webhook or earlier sync) are left alone.
     """
+    # Imported here: the HTTP client is only needed by this command.
+    from rollback_rate.sources.mlflow_registry import connect
+    from rollback_rate.sources.mlflow_sync import sync_mlflow
+
     alias_map = parse_alias_map(map_alias)
     database = settings(ctx).database()
     with connect(

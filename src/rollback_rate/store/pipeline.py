@@ -43,10 +43,10 @@ class Pipeline:
                 done.set_result(job(*args))
             except BaseException as exc:  # re-raised by result(), like a thread's
                 done.set_exception(exc)
-            self._pending.append(done)
+                self._pending.append(done)
             return done
         future = self._executor.submit(job, *args)
-        if len(self._pending) >= 64:  # forget the jobs that are done and went well
+        if len(self._pending) >= 16:  # forget the jobs that are done and went well
             self._pending = [f for f in self._pending if not f.done() or f.exception()]
         self._pending.append(future)
         return future
