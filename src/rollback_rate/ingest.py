@@ -24,7 +24,7 @@ from rollback_rate.store import AppendResult, Database, append_events
 from rollback_rate.store.log import SMALL_BATCH
 from rollback_rate.store.pipeline import Pipeline
 
-CHUNK = 5_000
+CHUNK = 5000
 MAX_LISTED_PROBLEMS = 1_000  # listing stays readable and memory stays flat on huge files
 
 RawEvent = tuple[str, Any]  # (location such as "line 14", raw dict or InvalidEvent)
@@ -53,7 +53,8 @@ def record_events(
     with database.begin() as conn, Pipeline() as pipeline, _Collector() as collector:
         chunks = _Chunks(conn, pipeline, result)
         for location, raw in raws:
-            record = _parse(location, raw, result)
+            # Records the readers' fast path already validated skip the call (hot loop).
+            record = raw if type(raw) is EventRecord else _parse(location, raw, result)
             if record is None:
                 continue
             chunks.records.append(record)

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 
 from rollback_rate.cli.app import app, settings
 from rollback_rate.errors import InvalidOption
-from rollback_rate.events import detect_format, read_events
+from rollback_rate.events import EventRecord, detect_format, read_events
 from rollback_rate.events.readers import FORMATS
 from rollback_rate.ingest import IngestResult, record_events
 from rollback_rate.sources import SOURCES, SourceOptions, get_source
@@ -99,7 +99,8 @@ class _Peekable:
 
 def _located(lines: Iterator[tuple[int, Any]]) -> Iterator[tuple[str, Any]]:
     for number, raw in lines:
-        yield f"line {number}", raw
+        # A validated record is never located in a message: spare the formatting.
+        yield ("" if type(raw) is EventRecord else f"line {number}"), raw
 
 
 def parse_alias_map(pairs: list[str] | None) -> dict[str, str]:

@@ -66,16 +66,18 @@ def fast_record(line: bytes) -> EventRecord | None:
     if version is None and wire.type == "deployment":
         return None  # the reference path words this error
     ts = to_micros(wire.timestamp)
-    return EventRecord(
-        event_id or derive_event_id(wire.type, model, environment, version, ts),
-        wire.type,
-        model,
-        environment,
-        version,
-        ts,
-        wire.automated,
-        wire.cause,
-        wire.team,
-        wire.note,
-        None,
+    return EventRecord._make(  # _make: the namedtuple's constructor, minus a Python frame
+        (
+            event_id or derive_event_id(wire.type, model, environment, version, ts),
+            wire.type,
+            model,
+            environment,
+            version,
+            ts,
+            wire.automated,
+            wire.cause,
+            wire.team,
+            wire.note,
+            None,
+        )
     )
