@@ -78,10 +78,14 @@ _PG_STAGING = (
     "stream_id INTEGER, type TEXT, version TEXT, ts BIGINT, automated BOOLEAN, cause TEXT, "
     "team TEXT, note TEXT, attributes TEXT, recorded_at BIGINT) ON COMMIT DELETE ROWS"
 )
-_PG_RESERVE = "SELECT nextval(pg_get_serial_sequence('events', 'seq')) FROM generate_series(1, %s)"
+# The sequence is looked up once, in a scalar subquery: written as nextval's argument,
+# pg_get_serial_sequence would be called (a catalog lookup) for every row, five times
+# the cost of the nextval itself.
+_PG_NEXT_SEQ = "nextval((SELECT pg_get_serial_sequence('events', 'seq'))::regclass)"
+_PG_RESERVE = f"SELECT {_PG_NEXT_SEQ} FROM generate_series(1, %s)"
 # The new ids among a chunk's (each once), with a seq reserved for each.
 _PG_NEW_IDS = (
-    "SELECT given.position, nextval(pg_get_serial_sequence('events', 'seq')) "
+    f"SELECT given.position, {_PG_NEXT_SEQ} "
     "FROM unnest(%s::text[]) WITH ORDINALITY AS given (event_id, position) "
     "WHERE NOT EXISTS (SELECT 1 FROM events WHERE events.event_id = given.event_id) "
     "ORDER BY given.position"

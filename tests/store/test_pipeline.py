@@ -1,0 +1,56 @@
+"""The pipeline runs one transaction's jobs in order, inline or on a writer thread."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import pytest
+
+from rollback_rate.store.pipeline import Pipeline
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+def test_jobs_run_in_order_and_answer(threaded):
+    done: list[int] = []
+    threads: set[str] = set()
+
+    def job(n: int) -> int:
+        threads.add(threading.current_thread().name)
+        done.append(n)
+        return n * 10
+
+    with Pipeline() as pipeline:
+        if threaded:
+            pipeline.start_thread()
+        futures = [pipeline.submit(job, n) for n in range(50)]
+        assert pipeline.run(job, 50) == 500
+    assert done == list(range(51))
+    assert [f.result() for f in futures] == [n * 10 for n in range(50)]
+    on_writer = any(name.startswith("rollback-rate-writer") for name in threads)
+    assert on_writer == threaded
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+def test_the_first_error_of_a_fire_and_forget_job_is_raised(threaded):
+    def fail(message: str) -> None:
+        raise RuntimeError(message)
+
+    with pytest.raises(RuntimeError, match="first"), Pipeline() as pipeline:
+        if threaded:
+            pipeline.start_thread()
+        pipeline.submit(fail, "first")
+        pipeline.submit(fail, "second")
+        pipeline.submit(lambda: None)
+
+
+def test_a_writer_thread_shortens_the_switch_interval_while_it_runs():
+    usual = sys.getswitchinterval()
+    with Pipeline() as pipeline:
+        pipeline.start_thread()
+        assert sys.getswitchinterval() < usual
+    assert sys.getswitchinterval() == usual
+    with pytest.raises(ValueError), Pipeline() as pipeline:
+        pipeline.start_thread()
+        raise ValueError("the load failed")
+    assert sys.getswitchinterval() == usual
