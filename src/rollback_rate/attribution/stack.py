@@ -63,6 +63,7 @@ _SEP = b"\x00"  # never part of a version: the event contract refuses NUL charac
 _RESTORED = -1  # a frozen entry's seq when it was restored, not deployed
 _FILTER_BITS = 16  # per frozen entry: one probe then answers "maybe" about 6% of the time
 _FILTER_MIN = 2048
+_LOOKUPS_BEFORE_FILTER = 16
 
 
 class StreamState:
@@ -80,28 +81,39 @@ class StreamState:
     back.
     """
 
-    __slots__ = ("_filter", "_filter_mask", "_frozen", "_frozen_seqs", "_index", "_top", "team")
+    __slots__ = (
+        "_filter",
+        "_filter_mask",
+        "_frozen",
+        "_frozen_seqs",
+        "_index",
+        "_lookups",
+        "_top",
+        "team",
+    )
 
     def __init__(self, stack: Iterable[Sequence[Any]] = (), team: str | None = None) -> None:
-        entries: list[Entry] = [(str(version), seq) for version, seq in stack]
+        entries = list(stack)
         self.team = team
         self._frozen = bytearray(_SEP)
         self._frozen_seqs = array("q")
-        self._filter = bytearray(_FILTER_MIN // 8)
-        self._filter_mask = _FILTER_MIN - 1
+        self._filter: bytearray | None = None  # built once enough lookups would use it
+        self._filter_mask = 0
+        self._lookups = 0
         cut = max(len(entries) - _TOP, 0)
-        self._freeze(entries[:cut])
-        self._top = entries[cut:]
+        if cut:  # columns by zip, not a Python loop: loading is O(stack) per transaction
+            versions, seqs = zip(*entries[:cut], strict=True)
+            self._freeze(versions, seqs)
+        self._top: list[Entry] = [(str(version), seq) for version, seq in entries[cut:]]
         self._index = {version: i for i, (version, _) in enumerate(self._top)}
 
     @property
     def stack(self) -> list[Entry]:
         """Every entry, bottom first (what is saved between transactions)."""
-        frozen: list[Entry] = [
-            (version, None if seq == _RESTORED else seq)
-            for version, seq in zip(self._frozen_versions(), self._frozen_seqs, strict=True)
-        ]
-        return frozen + self._top
+        seqs: list[int | None] = list(self._frozen_seqs.tolist())
+        if _RESTORED in seqs:
+            seqs = [None if seq == _RESTORED else seq for seq in seqs]
+        return [*zip(self._frozen_versions(), seqs, strict=True), *self._top]
 
     @property
     def size(self) -> int:
@@ -110,7 +122,7 @@ class StreamState:
     @property
     def footprint(self) -> int:
         """Rough bytes held, for callers that keep many states within a memory bound."""
-        frozen = len(self._frozen) + 8 * len(self._frozen_seqs) + len(self._filter)
+        frozen = len(self._frozen) + 8 * len(self._frozen_seqs) + len(self._filter or b"")
         return frozen + 160 * len(self._top)
 
     @property
@@ -126,7 +138,7 @@ class StreamState:
             return len(self._frozen_seqs) + i
         if (
             self._frozen_seqs
-            and self._filter[(h := hash(version) & self._filter_mask) >> 3] >> (h & 7) & 1
+            and self._may_be_frozen(version)
             and _SEP + _bytes(version) + _SEP in self._frozen
         ):
             self._thaw(len(self._frozen_seqs))
@@ -137,7 +149,8 @@ class StreamState:
         self._index[version] = len(self._top)
         self._top.append((version, deployment_seq))
         if len(self._top) >= 2 * _TOP:
-            self._freeze(self._top[:_TOP])
+            versions, seqs = zip(*self._top[:_TOP], strict=True)
+            self._freeze(versions, seqs)
             del self._top[:_TOP]
             self._index = {version: i for i, (version, _) in enumerate(self._top)}
 
@@ -153,32 +166,46 @@ class StreamState:
             del self._index[version]
         return [seq for _, seq in reversed(popped)]
 
+    def _may_be_frozen(self, version: str) -> bool:
+        """False when the version is surely not frozen. A state that only sees a few
+        lookups (most transactions) searches the string; the filter pays after that."""
+        if self._filter is None:
+            self._lookups += 1
+            if self._lookups <= _LOOKUPS_BEFORE_FILTER:
+                return True
+            self._refilter()
+        bits, h = self._filter, hash(version) & self._filter_mask
+        return bool(bits is not None and bits[h >> 3] >> (h & 7) & 1)
+
     def _mark(self, versions: Iterable[str]) -> None:
         bits, mask = self._filter, self._filter_mask
+        assert bits is not None
         for h in map(hash, versions):
             bits[(h & mask) >> 3] |= 1 << (h & 7)
 
     def _refilter(self) -> None:
-        """A table sized for the frozen entries now (a filter cannot forget one)."""
+        """A filter sized for the frozen entries now (a filter cannot forget one)."""
         size = _FILTER_MIN
         while size < _FILTER_BITS * len(self._frozen_seqs):
             size *= 2
         self._filter = bytearray(size // 8)
         self._filter_mask = size - 1
-        if self._frozen_seqs:
-            self._mark(self._frozen_versions())
+        self._mark(self._frozen_versions())
 
     def _frozen_versions(self) -> list[str]:
         return _text(self._frozen[1:-1]).split("\x00") if self._frozen_seqs else []
 
-    def _freeze(self, entries: list[Entry]) -> None:
-        if entries:
-            self._frozen += _bytes("\x00".join([version for version, _ in entries])) + _SEP
-            self._frozen_seqs.extend(_RESTORED if seq is None else seq for _, seq in entries)
-            if _FILTER_BITS * len(self._frozen_seqs) > self._filter_mask + 1:
-                self._refilter()  # doubles, so the cost per entry stays constant
-            else:
-                self._mark(version for version, _ in entries)
+    def _freeze(self, versions: Sequence[str], seqs: Sequence[int | None]) -> None:
+        self._frozen += _bytes("\x00".join(versions)) + _SEP
+        if None in seqs:
+            seqs = [_RESTORED if seq is None else seq for seq in seqs]
+        self._frozen_seqs.extend(seqs)  # type: ignore[arg-type]
+        if self._filter is None:
+            return
+        if _FILTER_BITS * len(self._frozen_seqs) > self._filter_mask + 1:
+            self._refilter()  # doubles, so the cost per entry stays constant
+        else:
+            self._mark(versions)
 
     def _thaw(self, count: int) -> None:
         """Move the `count` highest frozen entries back to the bottom of the top."""
@@ -192,7 +219,8 @@ class StreamState:
         ]
         del self._frozen[len(head) + 1 :]
         del self._frozen_seqs[start:]
-        self._refilter()
+        if self._filter is not None:
+            self._refilter()
         self._top[:0] = thawed
         self._index = {version: i for i, (version, _) in enumerate(self._top)}
 
