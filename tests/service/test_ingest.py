@@ -98,3 +98,23 @@ def test_body_limit_by_content_length_and_while_streaming(db_url, db, tokens):
         small = client.post("/api/v1/events", json=event(1), headers=auth)
         assert small.status_code == 200
     assert _count(db) == 1
+
+
+def test_fast_and_reference_paths_store_the_same_events(client, tokens, db):
+    from rollback_rate.events import parse_event
+
+    auth = Tokens.header(tokens.admin)
+    plain = [event(1, team="risk"), event(2, type="rollback", automated=True, cause="latency")]
+    # One event the fast path cannot vouch for (an attribute to keep) sends the whole
+    # batch the reference way; the plain batch goes the fast way.
+    odd = [event(3), event(4, region="eu-west-1"), event(5, team=" padded ")]
+    for batch in (plain, odd):
+        response = client.post("/api/v1/events", json=batch, headers=auth)
+        assert response.json() == {"received": len(batch), "stored": len(batch), "duplicates": 0}
+    stored = client.get("/api/v1/events", headers=auth).json()["events"]
+    expected = [parse_event(raw, "x").as_dict() for raw in plain + odd]
+    assert [{k: v for k, v in e.items() if k not in ("seq", "recorded_at")} for e in stored] == (
+        expected
+    )
+    assert stored[3]["attributes"] == {"region": "eu-west-1"}
+    assert stored[4]["team"] == "padded"
