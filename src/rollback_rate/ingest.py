@@ -24,7 +24,7 @@ from rollback_rate.store import AppendResult, Database, append_events
 from rollback_rate.store.log import SMALL_BATCH
 from rollback_rate.store.pipeline import Pipeline
 
-CHUNK = 5000
+CHUNK = 5_000
 MAX_LISTED_PROBLEMS = 1_000  # listing stays readable and memory stays flat on huge files
 
 RawEvent = tuple[str, Any]  # (location such as "line 14", raw dict or InvalidEvent)

@@ -33,16 +33,6 @@ class AppendResult:
     new_events: dict[int, list[NewEvent]] = field(default_factory=dict)
     inserted_ids: list[str] | None = field(default_factory=list)
 
-    def add(self, other: AppendResult) -> None:
-        self.stored += other.stored
-        self.duplicates += other.duplicates
-        for stream_id, new in other.new_events.items():
-            self.new_events.setdefault(stream_id, []).extend(new)
-        if self.inserted_ids is None or other.inserted_ids is None:
-            self.inserted_ids = None
-        else:
-            self.inserted_ids.extend(other.inserted_ids)
-
 
 def ensure_streams(
     conn: Connection, keys: Iterable[StreamKey], known: dict[StreamKey, int]
@@ -174,14 +164,19 @@ def _copy_new(cursor: Any, seqs: list[int], rows: Sequence[Row]) -> bool:
 
 
 def _appended(seqs: list[int], rows: Sequence[Row], received: int) -> AppendResult:
+    new_events = _per_stream(zip(seqs, rows, strict=True))
+    return AppendResult(len(rows), received - len(rows), new_events, inserted_ids=None)
+
+
+def _per_stream(inserted: Iterable[tuple[int, Row]]) -> dict[int, list[NewEvent]]:
+    """What attribution needs of each inserted (seq, row), per stream, in seq order."""
     new_events: dict[int, list[NewEvent]] = {}
-    for seq, row in zip(seqs, rows, strict=True):
-        _, stream_id, type_, version, ts, automated, cause, team, *_ = row
+    for seq, (_, stream_id, type_, version, ts, automated, cause, team, *_) in inserted:
         new = new_events.get(stream_id)
         if new is None:
             new = new_events[stream_id] = []
         new.append((seq, type_, version, ts, automated, cause, team))
-    return AppendResult(len(rows), received - len(rows), new_events, inserted_ids=None)
+    return new_events
 
 
 def _insert_staged(conn: Connection, rows: list[Row]) -> list[tuple[int, str]]:
@@ -198,13 +193,7 @@ def _insert_staged(conn: Connection, rows: list[Row]) -> list[tuple[int, str]]:
 def _result(rows: list[Row], inserted: list[tuple[int, str]], *, with_ids: bool) -> AppendResult:
     inserted.sort()
     by_id = {row[0]: row for row in reversed(rows)}  # the first row of each id wins
-    new_events: dict[int, list[NewEvent]] = {}
-    for seq, event_id in inserted:
-        _, stream_id, type_, version, ts, automated, cause, team, *_ = by_id[event_id]
-        new = new_events.get(stream_id)
-        if new is None:
-            new = new_events[stream_id] = []
-        new.append((seq, type_, version, ts, automated, cause, team))
+    new_events = _per_stream((seq, by_id[event_id]) for seq, event_id in inserted)
     ids = [event_id for _, event_id in inserted] if with_ids else None
     return AppendResult(len(inserted), len(rows) - len(inserted), new_events, ids)
 
