@@ -11,16 +11,38 @@ grouped by which nullable columns they fill (`insert_groups`), and pass flags as
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 
 _COPY_FROM = 50  # rows; below this a plain INSERT is cheaper on PostgreSQL
 
 
 def placeholder(conn: Connection) -> str:
     return "%s" if conn.dialect.name == "postgresql" else "?"
+
+
+@contextmanager
+def driver_errors(conn: Connection, statement: str) -> Iterator[Any]:
+    """The driver's own connection, whose errors are raised as SQLAlchemy's would be (a
+    DBAPIError subclass wrapping them), so that callers handle one kind: retries of a
+    deadlock, a 503, the CLI's one-line message."""
+    dbapi = conn.dialect.loaded_dbapi
+    driver = conn.connection.dbapi_connection
+    try:
+        yield driver
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(
+            statement,
+            None,
+            exc,
+            dbapi.Error,
+            connection_invalidated=conn.dialect.is_disconnect(exc, driver, None),
+            dialect=conn.dialect,
+        ) from exc
 
 
 def bulk_insert(
@@ -32,8 +54,12 @@ def bulk_insert(
     if not batch:
         return
     if conn.dialect.name == "postgresql" and len(batch) > _COPY_FROM:
-        driver: Any = conn.connection.dbapi_connection  # a psycopg connection
-        with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        statement = f"COPY {table} ({names}) FROM STDIN"
+        with (
+            driver_errors(conn, statement) as driver,  # a psycopg connection
+            driver.cursor() as cursor,
+            cursor.copy(statement) as copy,
+        ):
             for row in batch:
                 copy.write_row(row)
     elif conn.dialect.name == "postgresql":
@@ -85,5 +111,5 @@ def insert_groups(
 def _executemany(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> int:
     """SQLite: straight to the driver, in the transaction SQLAlchemy began; rows may be
     lists. Returns the rows changed."""
-    driver: Any = conn.connection.dbapi_connection  # a sqlite3 connection
-    return int(driver.executemany(sql, rows).rowcount)
+    with driver_errors(conn, sql) as driver:  # a sqlite3 connection
+        return int(driver.executemany(sql, rows).rowcount)

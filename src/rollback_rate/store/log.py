@@ -10,7 +10,7 @@ import psycopg
 from sqlalchemy import Connection
 
 from rollback_rate.events.model import EventRecord
-from rollback_rate.store.bulk import bulk_insert, insert_groups, placeholder
+from rollback_rate.store.bulk import bulk_insert, driver_errors, insert_groups, placeholder
 from rollback_rate.timeutil import now_micros
 
 StreamKey = tuple[str, str]  # (model, environment)
@@ -130,9 +130,8 @@ def _append_pg_bulk(conn: Connection, rows: list[Row]) -> AppendResult:
     which ids are new and the COPY is tried with those. If that fails too (a concurrent
     writer stored one of them meanwhile), the staged insert skips known ids itself.
     """
-    driver: Any = conn.connection.dbapi_connection  # a psycopg connection
     kept = _first_of_each_id(rows)
-    with driver.cursor() as cursor:
+    with driver_errors(conn, "COPY events") as driver, driver.cursor() as cursor:  # psycopg
         cursor.execute(_PG_RESERVE, (len(kept),))
         seqs = sorted(seq for (seq,) in cursor)
         if _copy_new(cursor, seqs, kept):
