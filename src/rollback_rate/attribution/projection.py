@@ -299,10 +299,10 @@ class _ProjectionWriter:
 
     def record(self, outcomes: Iterable[Outcome]) -> None:
         for outcome in outcomes:
-            if type(outcome) is Deployed:
+            if type(outcome) is Deployed:  # the common case: inline, no calls
                 seq, ts, version, team = outcome
-                week, month = self._periods(ts)
-                self.new[seq] = [seq, *self.base, team, version, ts, week, month, *_NOT_YET]
+                periods_of_day = self.periods.get(ts // _DAY) or self._periods(ts)
+                self.new[seq] = [seq, *self.base, team, version, ts, *periods_of_day, *_NOT_YET]
             elif type(outcome) is RolledBack:
                 self._rolled_back(outcome)
             elif type(outcome) is Orphaned:

@@ -247,7 +247,7 @@ def apply(state: StreamState, event: Sequence[Any]) -> list[Outcome]:
         if depth is not None:  # rule 2: an inferred rollback
             return _popped(state, event, state.pop_to(depth + 1))
         state.push(version, seq)  # rule 3: a new deployment
-        return [Deployed(seq, ts, version, team)]
+        return [Deployed._make((seq, ts, version, team))]  # _make: no Python frame (hot)
     if type_ == "rollback":
         return _rollback(state, event, version)
     return []  # rollback_failed: recorded, but the stack did not move
