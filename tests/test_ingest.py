@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from rollback_rate import record_events
 from rollback_rate.errors import InvalidInput
-from tests.helpers import deploy, load, overall, rollback
+from tests.helpers import deploy, load, overall, report, rollback
 
 
 def located(events):
@@ -134,3 +134,38 @@ def test_a_bulk_load_leaves_the_garbage_collector_as_it_found_it(sqlite_db):
     with pytest.raises(InvalidInput):  # paused after the first chunk, then fails
         record_events(sqlite_db, located([*events, {"type": "x"}]))
     assert gc.isenabled()
+
+
+def test_a_bulk_import_equals_the_same_history_recorded_in_small_batches(
+    db, fresh_sqlite_url, tmp_path
+):
+    # Chunked inline attribution (with a writer thread on PostgreSQL) against the small
+    # path's one transaction per batch, on the benchmark's kind of history: deep stacks,
+    # rollbacks without a version, ids and derived ids.
+    import importlib.util
+    from pathlib import Path
+
+    import orjson
+
+    from rollback_rate.events import read_events
+    from rollback_rate.store import open_database
+
+    generator = Path(__file__).parent.parent / "benchmarks" / "generate.py"
+    spec = importlib.util.spec_from_file_location("benchmark_generate", generator)
+    assert spec is not None and spec.loader is not None
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+
+    path = generate.write_events(tmp_path / "history.jsonl", 16_000, models=20)
+    with path.open("rb") as stream:
+        bulk = record_events(db, ((f"line {n}", raw) for n, raw in read_events(stream, "jsonl")))
+    assert (bulk.stored, bulk.duplicates) == (16_000, 0)
+    small = open_database(fresh_sqlite_url())
+    lines = [orjson.loads(line) for line in path.read_bytes().splitlines()]
+    for start in range(0, len(lines), 400):
+        record_events(small, located(lines[start : start + 400]))
+    options = {"as_of": "2025-01-01T00:00:00Z", "by": "model,team", "period": "month"}
+    got, expected = report(db, **options), report(small, **options)
+    assert got == expected
+    assert got["overall"]["rollbacks"] > 500
+    small.dispose()
