@@ -74,15 +74,16 @@ def month(micros: int) -> str:
     return from_micros(micros).strftime("%Y-%m")
 
 
-_DAY = 86_400_000_000
+MICROS_PER_DAY = 86_400_000_000
 
 
 def periods(micros: int) -> tuple[str, str]:
     """(ISO week, month) of a moment; cached per day because projections ask millions of times."""
-    return _periods_of_day(micros // _DAY)
+    return periods_of_day(micros // MICROS_PER_DAY)
 
 
 @lru_cache(maxsize=4096)
-def _periods_of_day(day: int) -> tuple[str, str]:
-    moment = day * _DAY
+def periods_of_day(day: int) -> tuple[str, str]:
+    """(ISO week, month) of a day since the epoch; hot loops call this cache directly."""
+    moment = day * MICROS_PER_DAY
     return iso_week(moment), month(moment)

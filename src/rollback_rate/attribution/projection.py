@@ -31,7 +31,7 @@ from rollback_rate.attribution.stack import (
 from rollback_rate.store.bulk import bulk_execute, bulk_insert
 from rollback_rate.store.pipeline import Pipeline
 from rollback_rate.store.schema import deployments, events, orphan_rollbacks, streams
-from rollback_rate.timeutil import periods
+from rollback_rate.timeutil import MICROS_PER_DAY, periods, periods_of_day
 
 STATE_BUDGET = 48 * 2**20  # bytes of stream states one transaction keeps in memory
 _PAGE = 5_000
@@ -39,7 +39,6 @@ _FLUSH_AT = 10_000
 _STREAMS_AT_ONCE = 500
 _SAVED_AT_ONCE = 100
 _IN_STREAM_ORDER = itemgetter(3, 0)  # (ts, seq) of a StreamEvent-shaped tuple
-_DAY = 86_400_000_000
 _NOT_YET = (None, None, None, None)  # a deployment's rollback columns, until rolled back
 
 _DEPLOYMENT_COLUMNS = (
@@ -86,15 +85,27 @@ _STREAM_COLUMNS = (
 
 
 class _Stream:
-    """A stream being attributed inline: its names, its state and its last event."""
+    """A stream being attributed: its names, its state and its last event, as saved in
+    its row of `streams` (or, replaying, from nothing)."""
 
     __slots__ = ("environment", "id", "last", "model", "state")
 
-    def __init__(self, row: Any) -> None:
+    def __init__(self, row: Any, *, replay: bool = False) -> None:
         self.id, self.model, self.environment = row.id, row.model, row.environment
-        self.state = StreamState(orjson.loads(row.stack), row.team)
+        self.state = StreamState() if replay else StreamState(orjson.loads(row.stack), row.team)
         self.last: tuple[int, int] | None = (
-            None if row.last_ts is None else (row.last_ts, row.last_seq)
+            None if replay or row.last_ts is None else (row.last_ts, row.last_seq)
+        )
+
+    def saved(self) -> tuple[Any, ...]:
+        """Its state as `_SAVE_STATE` writes it back."""
+        last_ts, last_seq = self.last or (None, None)
+        return (
+            orjson.dumps(self.state.stack).decode(),
+            self.state.team,
+            last_ts,
+            last_seq,
+            self.id,
         )
 
 
@@ -184,15 +195,7 @@ class Projector:
     def _save(self, saved: list[_Stream]) -> None:
         # In slices: the stacks' JSON, all at once, would be the import's largest object.
         for start in range(0, len(saved), _SAVED_AT_ONCE):
-            rows = [
-                (
-                    orjson.dumps(s.state.stack).decode(),
-                    s.state.team,
-                    *(s.last or (None, None)),
-                    s.id,
-                )
-                for s in saved[start : start + _SAVED_AT_ONCE]
-            ]
+            rows = [stream.saved() for stream in saved[start : start + _SAVED_AT_ONCE]]
             self.pipeline.submit(bulk_execute, self.conn, _SAVE_STATE, rows)
 
 
@@ -242,18 +245,12 @@ def _continues(row: Any, earliest_new_ts: int | None) -> bool:
 def _attribute(
     conn: Connection, writer: _ProjectionWriter, row: Any, replay: bool
 ) -> tuple[Any, ...]:
-    if replay:
-        state, after = StreamState(), None
-    else:
-        state = StreamState(orjson.loads(row.stack), row.team)
-        after = (row.last_ts, row.last_seq)
-    writer.stream(row.id, row.model, row.environment)
-    last = after
-    for event in _events_after(conn, row.id, after):
-        writer.record(apply(state, event))
-        last = (event.ts, event.seq)
-    last_ts, last_seq = last if last else (None, None)
-    return (orjson.dumps(state.stack).decode(), state.team, last_ts, last_seq, row.id)
+    stream = _Stream(row, replay=replay)
+    writer.stream(stream.id, stream.model, stream.environment)
+    for event in _events_after(conn, stream.id, stream.last):
+        writer.record(apply(stream.state, event))
+        stream.last = (event.ts, event.seq)
+    return stream.saved()
 
 
 def _events_after(
@@ -292,7 +289,6 @@ class _ProjectionWriter:
         self.new: dict[int, list[Any]] = {}
         self.updates: list[Sequence[Any]] = []
         self.orphans: list[Sequence[Any]] = []
-        self.periods: dict[int, tuple[str, str]] = {}  # day -> (ISO week, month)
 
     def stream(self, stream_id: int, model: str, environment: str) -> None:
         self.base = (stream_id, model, environment)
@@ -301,12 +297,12 @@ class _ProjectionWriter:
         for outcome in outcomes:
             if type(outcome) is Deployed:  # the common case: inline, no calls
                 seq, ts, version, team = outcome
-                periods_of_day = self.periods.get(ts // _DAY) or self._periods(ts)
-                self.new[seq] = [seq, *self.base, team, version, ts, *periods_of_day, *_NOT_YET]
+                week_and_month = periods_of_day(ts // MICROS_PER_DAY)
+                self.new[seq] = [seq, *self.base, team, version, ts, *week_and_month, *_NOT_YET]
             elif type(outcome) is RolledBack:
                 self._rolled_back(outcome)
             elif type(outcome) is Orphaned:
-                week, month = self._periods(outcome.at)
+                week, month = periods(outcome.at)
                 self.orphans.append(
                     (
                         outcome.seq,
@@ -321,13 +317,6 @@ class _ProjectionWriter:
                 )
         if len(self.new) + len(self.updates) + len(self.orphans) >= _FLUSH_AT:
             self.flush()
-
-    def _periods(self, ts: int) -> tuple[str, str]:
-        day = ts // _DAY
-        found = self.periods.get(day)
-        if found is None:
-            found = self.periods[day] = periods(ts)
-        return found
 
     def _rolled_back(self, outcome: RolledBack) -> None:
         rolled_back = [outcome.at, outcome.rollback_seq, outcome.automated, outcome.cause]

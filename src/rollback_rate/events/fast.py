@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import msgspec
 
@@ -23,6 +23,7 @@ _Text = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 _Cause = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 _Note = Annotated[str, msgspec.Meta(max_length=2000)]
 _Aware = Annotated[datetime, msgspec.Meta(tz=True)]
+T = TypeVar("T")
 
 # msgspec rounds a seventh fractional digit where Pydantic truncates; NUL is refused by
 # the reference path with its own message. Both are rare, so such lines go the slow way.
@@ -52,23 +53,15 @@ _BATCH_DECODER = msgspec.json.Decoder(list[_Wire])
 
 def fast_record(line: bytes) -> EventRecord | None:
     """The record of one JSON event when the fast path can vouch for it, else None."""
-    if _NUL in line or _SEVEN_DIGIT_FRACTION.search(line):
-        return None
-    try:
-        wire = _DECODER.decode(line)
-    except (msgspec.DecodeError, UnicodeDecodeError):  # ValidationError is a DecodeError
-        return None
-    return _record(wire)
+    wire = _decode(_DECODER, line)
+    return None if wire is None else _record(wire)
 
 
 def fast_records(array: bytes) -> list[EventRecord] | None:
     """The records of a JSON array of events when the fast path can vouch for every one
     of them, else None (and the reference path takes the whole array)."""
-    if _NUL in array or _SEVEN_DIGIT_FRACTION.search(array):
-        return None
-    try:
-        wires = _BATCH_DECODER.decode(array)
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    wires = _decode(_BATCH_DECODER, array)
+    if wires is None:
         return None
     records = []
     for wire in wires:
@@ -77,6 +70,15 @@ def fast_records(array: bytes) -> list[EventRecord] | None:
             return None
         records.append(record)
     return records
+
+
+def _decode(decoder: msgspec.json.Decoder[T], data: bytes) -> T | None:
+    if _NUL in data or _SEVEN_DIGIT_FRACTION.search(data):
+        return None
+    try:
+        return decoder.decode(data)
+    except (msgspec.DecodeError, UnicodeDecodeError):  # ValidationError is a DecodeError
+        return None
 
 
 def _record(wire: _Wire) -> EventRecord | None:

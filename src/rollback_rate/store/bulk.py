@@ -73,14 +73,13 @@ def bulk_insert(
         _executemany(conn, f"INSERT INTO {table} ({names}) VALUES ({marks})", batch)
 
 
-def bulk_execute(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> int:
-    """executemany of one statement written with '?' placeholders; return the rows it
-    changed."""
+def bulk_execute(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """executemany of one statement written with '?' placeholders."""
     if not rows:
-        return 0
+        return
     if conn.dialect.name == "postgresql":
         sql = sql.replace("?", "%s")
-    return int(conn.exec_driver_sql(sql, [tuple(row) for row in rows]).rowcount)
+    conn.exec_driver_sql(sql, [tuple(row) for row in rows])
 
 
 def insert_groups(
