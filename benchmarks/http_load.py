@@ -3,7 +3,7 @@
     python benchmarks/http_load.py --db postgresql://postgres@127.0.0.1:5432/rr_bench \
         --deployments 1000000 --workers 2 --concurrency 16 --seconds 10
 
-Phases: (1) load N deployments (plus ~7% rollbacks) with `record_events` in chunks,
+Phases: (1) load N deployments (plus ~7% rollbacks) with `Ledger.record_stream` in chunks,
 unless already there; (2) single-event POSTs from `--concurrency` threads for `--seconds`;
 (3) 10,000-event batch POSTs; (4) report GETs. Prints requests/s (events/s for batches)
 and p50/p99 latency. Targets (2 cores): single POST >= 1,000 req/s with p99 < 50 ms;
@@ -30,21 +30,17 @@ from typing import Any
 
 import httpx
 import orjson
-from sqlalchemy import func, select
 
-from rollback_rate.ingest import record_events
-from rollback_rate.store import Database, open_database
-from rollback_rate.store.schema import deployments
-from rollback_rate.store.tokens import create_token
+from rollback_rate import Ledger, parse_query
 from rollback_rate.timeutil import iso_utc, now_micros
 
 CLI = str(Path(sys.executable).parent / "rollback-rate")
 
 
-def load(database: Database, wanted: int, chunk: int = 50_000) -> None:
+def load(ledger: Ledger, wanted: int, chunk: int = 50_000) -> None:
     """Top up to `wanted` counted deployments, oldest first, over 2,000 streams."""
-    with database.read() as conn:
-        have = int(conn.execute(select(func.count()).select_from(deployments)).scalar_one())
+    query = parse_query(window="7d", as_of="2100-01-01T00:00:00Z")
+    have = ledger.report(query).overall.deployments
     if have >= wanted:
         print(f"load: {have:,} deployments already stored")
         return
@@ -56,13 +52,13 @@ def load(database: Database, wanted: int, chunk: int = 50_000) -> None:
     for offset in range(0, missing, chunk):
         first_at = start + offset * 15_000_000
         raws = list(_history(rng, have + offset, min(chunk, missing - offset), first_at))
-        result = record_events(database, raws)
+        result = ledger.record_stream(raws)
         stored += result.stored
         rate = stored / (time.perf_counter() - began)
         done = min(offset + chunk, missing)
         print(f"\rload: {done:>9,}/{missing:,} deployments, {rate:,.0f} events/s", end="")
     print()
-    database.maintain()  # as `rollback-rate import` does after a bulk load
+    ledger.maintain()  # as `rollback-rate import` does after a bulk load
 
 
 def _history(rng: random.Random, first: int, count: int, start: int) -> Iterator[tuple[str, Any]]:
@@ -238,10 +234,10 @@ def main() -> None:
     parser.add_argument("--no-access-log", action="store_true")
     args = parser.parse_args()
     url = args.db or f"sqlite:///{tempfile.mkdtemp(prefix='rr-bench-')}/bench.db"
-    database = open_database(url)
-    load(database, args.deployments)
-    token, _ = create_token(database, f"bench-{os.getpid()}-{time.time_ns()}", ["admin"])
-    database.dispose()
+    ledger = Ledger(url)
+    load(ledger, args.deployments)
+    token, _ = ledger.create_token(f"bench-{os.getpid()}-{time.time_ns()}", ["admin"])
+    ledger.close()
     run = f"{os.getpid()}-{time.time_ns()}"
     now = now_micros()
     print(f"server: {args.workers} worker(s), db {url.split('@')[-1]}")

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).parent))
 from generate import write_events
 
-from rollback_rate import build_report, open_database, parse_query
+from rollback_rate import Ledger, parse_query
 
 DEFAULT_PG = os.environ.get("ROLLBACK_RATE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -60,7 +60,7 @@ def timed_import(url: str, path: Path) -> tuple[float, float, str]:
 
 
 def timed_reports(url: str, repeats: int = 5) -> dict[str, float]:
-    database = open_database(url)
+    ledger = Ledger(url)
     figures = {}
     for label, options in (
         ("overall", {}),
@@ -71,12 +71,28 @@ def timed_reports(url: str, repeats: int = 5) -> dict[str, float]:
         runs = []
         for _ in range(repeats):
             start = time.perf_counter()
-            report = build_report(database, query)
+            report = ledger.report(query)
             runs.append(time.perf_counter() - start)
         figures[label] = statistics.median(runs)
     figures["deployments"] = report.overall.deployments
-    database.dispose()
+    ledger.close()
     return figures
+
+
+def timed_scrape(url: str, repeats: int = 5) -> float:
+    """Median seconds of the `/metrics` exposition (the service's registry, in process)."""
+    from prometheus_client import generate_latest
+
+    from rollback_rate.service import Settings, create_app
+
+    app = create_app(Settings(db_url=url, access_log=False))
+    runs = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        generate_latest(app.state.registry)
+        runs.append(time.perf_counter() - start)
+    app.state.ledger.close()
+    return statistics.median(runs)
 
 
 def fresh_pg(server: str) -> tuple[str, sa.Engine, str]:
@@ -120,6 +136,7 @@ def run_backend(backend: str, big: Path, small: Path, count: int, workdir: Path,
         print(f"report over {figures.pop('deployments'):,} deployments (median of 5):")
         for label, value in figures.items():
             print(f"  {label}: {value:.3f} s")
+        print(f"Prometheus scrape (median of 5): {timed_scrape(urls[0]) * 1000:.0f} ms")
     finally:
         for admin, name in cleanups:
             with admin.connect() as conn:

@@ -1,10 +1,10 @@
-"""Builders of test data: canonical event dicts and a one-call report."""
+"""Builders of test data: canonical event dicts, loading them, and a one-call report."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rollback_rate import build_report, parse_query, record_events
+from rollback_rate import Ledger, parse_query
 from rollback_rate.store import Database
 
 DAY = "T09:00:00Z"
@@ -24,14 +24,27 @@ def rollback(model: str, timestamp: str, **extra: Any) -> dict[str, Any]:
     return {"type": "rollback", "model": model, "timestamp": timestamp, **extra}
 
 
-def load(database: Database, events: list[dict[str, Any]]) -> None:
-    record_events(database, [(f"event {i}", e) for i, e in enumerate(events)])
+def located(events: list[Any], prefix: str = "event {}") -> list[tuple[str, Any]]:
+    return [(prefix.format(i), e) for i, e in enumerate(events)]
 
 
-def overall(database: Database, as_of: str, window: str = "7d", **options: Any) -> dict[str, Any]:
+def ledger_of(database: Database | Ledger) -> Ledger:
+    """A ledger over a test database (the ledger leaves a given database open)."""
+    return database if isinstance(database, Ledger) else Ledger(database, group_commit=False)
+
+
+def load(database: Database | Ledger, events: list[dict[str, Any]]) -> None:
+    ledger_of(database).record_stream(located(events))
+
+
+def overall(
+    database: Database | Ledger, as_of: str, window: str = "7d", **options: Any
+) -> dict[str, Any]:
+    return report(database, as_of, window, **options)["overall"]
+
+
+def report(
+    database: Database | Ledger, as_of: str, window: str = "7d", **options: Any
+) -> dict[str, Any]:
     query = parse_query(window=window, as_of=as_of, **options)
-    return build_report(database, query).as_dict()["overall"]
-
-
-def report(database: Database, as_of: str, window: str = "7d", **options: Any) -> dict[str, Any]:
-    return build_report(database, parse_query(window=window, as_of=as_of, **options)).as_dict()
+    return ledger_of(database).report(query).as_dict()

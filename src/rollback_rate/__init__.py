@@ -1,46 +1,81 @@
-"""rollback-rate: measure how often deployed ML models are rolled back, and why."""
+"""rollback-rate: measure how often deployed ML models are rolled back, and why.
 
-from rollback_rate.aggregation import ReportQuery, parse_query
+The library's one entry point is `Ledger`::
+
+    from rollback_rate import Ledger, parse_query
+
+    with Ledger("sqlite:///rollbacks.db") as ledger:
+        ledger.record({"type": "deployment", "model": "fraud-scorer", "version": "2.4.0",
+                       "timestamp": "2026-03-02T09:00:00Z"})
+        report = ledger.report(parse_query(window="7d", as_of=None, by="model"))
+"""
+
+from rollback_rate.aggregation import AuditPage, AuditQuery, ReportQuery, parse_query
 from rollback_rate.errors import (
+    DatabaseError,
     DatabaseUnavailable,
+    InvalidCursor,
     InvalidEvent,
     InvalidInput,
+    InvalidJson,
     InvalidOption,
     InvalidPayload,
+    NoWebhookSecret,
     Problem,
     RollbackRateError,
     SignatureMismatch,
+    TooManyEvents,
     UnknownSource,
 )
-from rollback_rate.events import Event, EventRecord, parse_event
-from rollback_rate.ingest import IngestResult, record_event, record_events
-from rollback_rate.metrics import Report, Summary, build_report
-from rollback_rate.store import Database, open_database
+from rollback_rate.events import EventRecord, parse_event
+from rollback_rate.ledger import (
+    Committed,
+    Delivery,
+    DeploymentChange,
+    ImportResult,
+    IngestResult,
+    Ledger,
+    OrphanChange,
+    RollbackChange,
+    StreamChange,
+)
+from rollback_rate.metrics import Report, Summary
+from rollback_rate.store import Database
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AuditPage",
+    "AuditQuery",
+    "Committed",
     "Database",
+    "DatabaseError",
     "DatabaseUnavailable",
-    "Event",
+    "Delivery",
+    "DeploymentChange",
     "EventRecord",
+    "ImportResult",
     "IngestResult",
+    "InvalidCursor",
     "InvalidEvent",
     "InvalidInput",
+    "InvalidJson",
     "InvalidOption",
     "InvalidPayload",
+    "Ledger",
+    "NoWebhookSecret",
+    "OrphanChange",
     "Problem",
     "Report",
     "ReportQuery",
+    "RollbackChange",
     "RollbackRateError",
     "SignatureMismatch",
+    "StreamChange",
     "Summary",
+    "TooManyEvents",
     "UnknownSource",
     "__version__",
-    "build_report",
-    "open_database",
     "parse_event",
     "parse_query",
-    "record_event",
-    "record_events",
 ]

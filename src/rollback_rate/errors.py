@@ -40,7 +40,16 @@ class InvalidInput(RollbackRateError):
 
 
 class InvalidOption(RollbackRateError):
-    """A report option (window, timestamp, grouping) cannot be understood."""
+    """An option (window, timestamp, grouping, a query parameter) cannot be understood;
+    `option` names it, without the CLI's dashes, so each edge can say where it was."""
+
+    def __init__(self, message: str, option: str | None = None) -> None:
+        self.option = option
+        super().__init__(message)
+
+
+class InvalidCursor(InvalidOption):
+    """A page cursor that no page gave out."""
 
 
 class InvalidPayload(RollbackRateError):
@@ -51,9 +60,35 @@ class SignatureMismatch(RollbackRateError):
     """A webhook's signature or token does not verify against the stored secret."""
 
 
+class NoWebhookSecret(RollbackRateError):
+    """A signing source has no secret stored, so no delivery from it can be verified."""
+
+
 class UnknownSource(RollbackRateError):
     """No adapter is registered under the requested source name."""
 
 
-class DatabaseUnavailable(RollbackRateError):
+class InvalidJson(RollbackRateError):
+    """A body or document that should hold JSON events does not; nothing was stored."""
+
+    def __init__(self, message: str, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__(message)
+
+
+class TooManyEvents(RollbackRateError):
+    """A batch holds more events than one request may carry."""
+
+
+class DatabaseError(RollbackRateError):
+    """The database failed during a command; its transaction was rolled back, so nothing
+    from it was stored. `transient` errors (a lost connection, a lock timeout, a deadlock
+    after retries) are worth trying again later."""
+
+    transient = False
+
+
+class DatabaseUnavailable(DatabaseError):
     """The database URL cannot be opened or reached."""
+
+    transient = True

@@ -44,13 +44,14 @@ def parse_timestamp(text: str, option: str) -> int:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise InvalidOption(
-            f"{option} {text!r} is not ISO 8601; use e.g. 2026-01-31T09:00:00Z or 2026-01-31"
+            f"{option} {text!r} is not ISO 8601; use e.g. 2026-01-31T09:00:00Z or 2026-01-31",
+            option,
         ) from None
     if moment.tzinfo is None:
         if len(text.strip()) == 10:  # a bare date means that day, UTC
             moment = moment.replace(tzinfo=UTC)
         else:
-            raise InvalidOption(f"{option} {text!r} has no UTC offset; add 'Z' or '+00:00'")
+            raise InvalidOption(f"{option} {text!r} has no UTC offset; add 'Z' or '+00:00'", option)
     return to_micros(moment)
 
 
@@ -58,10 +59,10 @@ def parse_window(text: str) -> int:
     """A window such as 7d, 36h, 1w or 90m, in microseconds."""
     match = _WINDOW.match(text)
     if not match:
-        raise InvalidOption(f"window {text!r} is not understood; use e.g. 7d, 36h, 1w")
+        raise InvalidOption(f"window {text!r} is not understood; use e.g. 7d, 36h, 1w", "window")
     hours = float(match.group(1)) * _UNIT_HOURS[match.group(2)]
     if hours <= 0:
-        raise InvalidOption(f"window {text!r} must be longer than zero")
+        raise InvalidOption(f"window {text!r} must be longer than zero", "window")
     return round(hours * MICROS_PER_HOUR)
 
 

@@ -195,8 +195,8 @@ def test_json_shape_is_stable(db):
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"by": "region"}, "--by region is not one of"),
-        ({"period": "day"}, "--period 'day'"),
+        ({"by": "region"}, "by 'region' is not one of model, environment, team"),
+        ({"period": "day"}, "period 'day' is not one of week, month"),
         ({"window": "7x"}, "window '7x' is not understood"),
         ({"as_of": "2026-01-01T00:00"}, "has no UTC offset"),
     ],

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import random
 
-from rollback_rate import record_events
-from rollback_rate.attribution import Projector
-from rollback_rate.ingest import validate_events
+from rollback_rate.attribution import Projector, StateBudget
+from rollback_rate.ledger.writes import validate_events
 from rollback_rate.store import Database, append_events
-from tests.helpers import deploy, report, rollback
+from tests.helpers import deploy, load, report, rollback
 
 AS_OF = "2026-06-01T00:00:00Z"
 
@@ -35,7 +34,7 @@ def history(streams: int = 6, per_stream: int = 150) -> list[dict]:  # type: ign
 def project(db: Database, batches: list[list[dict]], budget: int | None = None) -> None:  # type: ignore[type-arg]
     """Append each batch and feed the projector, all in one transaction."""
     with db.begin() as conn:
-        projector = Projector(conn) if budget is None else Projector(conn, state_budget=budget)
+        projector = Projector(conn, budget=None if budget is None else StateBudget(budget))
         stream_ids: dict[tuple[str, str], int] = {}
         for batch in batches:
             records = validate_events([(str(i), e) for i, e in enumerate(batch)])
@@ -56,7 +55,7 @@ def test_the_memory_bound_defers_streams_to_the_same_result(db, fresh_sqlite_url
 
     events = history()
     reference = open_database(fresh_sqlite_url())
-    record_events(reference, [(str(i), e) for i, e in enumerate(events)])
+    load(reference, events)
     # Streams with a saved state, then a budget of one byte that sheds every stream after
     # each batch: the rest of each stream is attributed at the end, from the state saved
     # when it was shed, by reading the log back.
@@ -72,7 +71,7 @@ def test_an_event_from_the_past_in_a_later_batch_replays_its_stream(db, fresh_sq
 
     events = history(streams=3, per_stream=120)
     reference = open_database(fresh_sqlite_url())
-    record_events(reference, [(str(i), e) for i, e in enumerate(events)])
+    load(reference, events)
     late = events.pop(40)  # arrives last, but happened early
     project(db, [*batches_of(events, 90), [late]])
     assert everything(db) == everything(reference)
@@ -90,3 +89,55 @@ def test_ids_stored_before_are_left_out_of_attribution(db):
     got = report(db, AS_OF)["overall"]
     # 660 counted deployments; the rollback to 5 rolls back 6..59 and all 600 new ones.
     assert (got["deployments"], got["rollbacks"]) == (660, 600 + 54)
+
+
+def test_past_the_budget_only_the_largest_states_are_shed(db, fresh_sqlite_url):
+    # Three streams with long stacks and three with short ones; a budget that the long
+    # ones alone exceed: the long states are shed (and finished by the replay at the
+    # end), the short ones stay inline, and the projection equals a plain recording.
+    from rollback_rate.attribution.projection import _Stream
+    from rollback_rate.store import open_database
+
+    long = [deploy(f"long{s}", str(i), f"2026-01-01T{i // 60:02d}:{i % 60:02d}:0{s}Z")
+            for i in range(400) for s in range(3)]  # fmt: skip
+    short = [deploy(f"short{s}", str(i), f"2026-01-01T00:{i:02d}:0{s}Z")
+             for i in range(3) for s in range(3)]  # fmt: skip
+    events = sorted(long + short, key=lambda e: e["timestamp"])
+    reference = open_database(fresh_sqlite_url())
+    load(reference, events)
+    sizes: dict[str, int] = {}
+    with db.begin() as conn:
+        records = validate_events([(str(i), e) for i, e in enumerate(events)])
+        stream_ids: dict[tuple[str, str], int] = {}
+        appended = append_events(conn, records, stream_ids)
+        # A state of 32+ deep entries is about 160 bytes an entry: allow 1.5 long ones.
+        projector = Projector(conn, budget=StateBudget(8_000))
+        projector.add(appended.new_events)
+        inline = {stream.model for stream in projector.inline.values()}
+        deferred = {model for (model, _), sid in stream_ids.items() if sid in projector.deferred}
+        sizes = {s.model: s.footprint for s in projector.inline.values() if isinstance(s, _Stream)}
+        projector.finish()
+    assert deferred and deferred <= {"long0", "long1", "long2"}
+    assert {"short0", "short1", "short2"} <= inline
+    assert sum(sizes.values()) <= 8_000 // 2
+    assert everything(db) == everything(reference)
+    reference.dispose()
+
+
+def test_a_replay_longer_than_a_page_reads_the_log_in_pages(db, fresh_sqlite_url):
+    # Keyset paging: a replay reads a stream back in pages; with pages of 7 events and
+    # ties in timestamp across page edges, the projection still equals a plain recording.
+    from rollback_rate.attribution import refresh_streams
+    from rollback_rate.store import open_database
+
+    events = [deploy("m", str(i), f"2026-01-01T00:{i // 3:02d}:00Z") for i in range(60)]
+    events += [rollback("m", "2026-01-01T01:00:00Z", version="10")]
+    reference = open_database(fresh_sqlite_url())
+    load(reference, events)
+    load(db, events)
+    with db.begin() as conn:
+        (stream_id,) = conn.exec_driver_sql("SELECT id FROM streams").one()
+        conn.exec_driver_sql("DELETE FROM deployments")  # nothing left but the log
+        refresh_streams(conn, {stream_id: None}, page=7)
+    assert everything(db) == everything(reference)
+    assert everything(db)["overall"]["rollbacks"] == 49

@@ -19,8 +19,8 @@ from typing import Any
 
 import httpx
 
+from rollback_rate import Ledger
 from rollback_rate.store import Database
-from rollback_rate.store.tokens import create_token
 
 CLI = str(Path(sys.executable).parent / "rollback-rate")
 
@@ -51,10 +51,11 @@ class Tokens:
 
 
 def make_tokens(database: Database) -> Tokens:
+    ledger = Ledger(database)
     return Tokens(
-        ingest=create_token(database, "ingest", ["ingest"])[0],
-        read=create_token(database, "read", ["read"])[0],
-        admin=create_token(database, "admin", ["admin"])[0],
+        ingest=ledger.create_token("ingest", ["ingest"])[0],
+        read=ledger.create_token("read", ["read"])[0],
+        admin=ledger.create_token("admin", ["admin"])[0],
     )
 
 

@@ -57,14 +57,14 @@ def test_scopes_admit_and_refuse(client, tokens, db):
     for path in ("/api/v1/report", "/api/v1/models", "/api/v1/events", "/metrics"):
         assert client.get(path, headers=read).status_code == 200, path
         assert client.get(path, headers=admin).status_code == 200, path
-    with db.read() as conn:
+    with db.snapshot() as conn:
         assert conn.execute(select(func.count()).select_from(events)).scalar_one() == 2
 
 
 def test_unauthorised_ingest_stores_nothing(client, db):
     response = client.post("/api/v1/events", json=[event(1), event(2)])
     assert_error(response, 401, "unauthorized")
-    with db.read() as conn:
+    with db.snapshot() as conn:
         assert conn.execute(select(func.count()).select_from(events)).scalar_one() == 0
 
 

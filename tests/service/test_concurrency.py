@@ -50,7 +50,7 @@ def test_concurrent_overlapping_batches_store_each_event_once(db_url, db, tmp_pa
     sent_ids = {raw["id"] for batches in work for batch in batches for raw in batch}
     assert sum(r["stored"] for r in results) == len(sent_ids)
     assert all(r["stored"] + r["duplicates"] == r["received"] == BATCH for r in results)
-    with db.read() as conn:
+    with db.snapshot() as conn:
         stored = conn.exec_driver_sql("SELECT count(*), count(DISTINCT event_id) FROM events")
         assert tuple(stored.one()) == (len(sent_ids), len(sent_ids))
     assert all(report == reports[0] for report in reports)

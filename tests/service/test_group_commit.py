@@ -1,6 +1,6 @@
 """Group commit: concurrent small POSTs share transactions, each answered on its own.
 
-The commits are real (SQLite file and PostgreSQL); tests only wrap `store_groups` to
+The commits are real (SQLite file and PostgreSQL); tests only wrap `write_groups` to
 watch the groups, to hold the first commit until others have queued behind it (so the
 batching under test does happen), or to make one grouped commit fail.
 """
@@ -15,11 +15,13 @@ from typing import Any
 
 import pytest
 
+from rollback_rate.attribution import ChangeLog
 from rollback_rate.events.model import EventRecord
-from rollback_rate.ingest import IngestResult, store_groups
+from rollback_rate.ledger import IngestResult
+from rollback_rate.ledger import facade as facade_module
+from rollback_rate.ledger.group_commit import MAX_GROUPED_EVENTS, GroupCommitter
+from rollback_rate.ledger.writes import write_groups
 from rollback_rate.service import Settings, create_app
-from rollback_rate.service import group_commit as group_commit_module
-from rollback_rate.service.group_commit import MAX_REQUEST_EVENTS, GroupCommitter
 from rollback_rate.store import Database
 from tests.service.conftest import TestClient
 from tests.service.helpers import Tokens, assert_error, event, make_tokens, running_server
@@ -35,7 +37,7 @@ def app_client(db_url: str, db: Database) -> Iterator[TestClient]:
 
 
 class Spy:
-    """Wraps the real `store_groups`: records group sizes; can hold the first commit until
+    """Wraps the real `write_groups`: records group sizes; can hold the first commit until
     the rest of `hold_for` requests are queued behind it, and fail chosen calls."""
 
     def __init__(
@@ -50,7 +52,9 @@ class Spy:
         self.calls: list[list[int]] = []
         self.lock = threading.Lock()
 
-    def __call__(self, database: Database, groups: Groups) -> list[IngestResult]:
+    def __call__(
+        self, database: Database, groups: Groups, changes: ChangeLog | None = None
+    ) -> tuple[list[IngestResult], Any]:
         with self.lock:
             call = len(self.calls)
             self.calls.append([len(group) for group in groups])
@@ -61,12 +65,17 @@ class Spy:
                 time.sleep(0.005)
         if self.fail(call, groups):
             raise RuntimeError("injected failure of a grouped commit")
-        return store_groups(database, groups)
+        return write_groups(database, groups, changes)
+
+
+def _committer(app: Any) -> GroupCommitter:
+    committer: GroupCommitter = app.state.ledger._committer
+    return committer
 
 
 def _install(monkeypatch: pytest.MonkeyPatch, client: TestClient, **kwargs: Any) -> Spy:
-    spy = Spy(client.app.state.committer, **kwargs)  # type: ignore[attr-defined]
-    monkeypatch.setattr(group_commit_module, "store_groups", spy)
+    spy = Spy(_committer(client.app), **kwargs)
+    monkeypatch.setattr(facade_module, "write_groups", spy)
     return spy
 
 
@@ -82,7 +91,7 @@ def _post_all(
 
 
 def _stored_ids(database: Database) -> list[str]:
-    with database.read() as conn:
+    with database.snapshot() as conn:
         return [row[0] for row in conn.exec_driver_sql("SELECT event_id FROM events")]
 
 
@@ -102,13 +111,15 @@ def test_concurrent_requests_are_grouped_and_answered_each_on_its_own(app_client
     assert sum(a["stored"] for a in answers) == 21
     assert all(a["stored"] + a["duplicates"] == a["received"] for a in answers)
     assert answers[20] == {"received": 1, "stored": 0, "duplicates": 1}
-    by_five = [answers[4], answers[21], answers[22]]
-    assert sorted(a["stored"] for a in by_five[:2]) == [0, 1]
-    assert by_five[2]["received"] == 3 and by_five[2]["duplicates"] in (1, 2)
+    # evt-5 is sent by three requests (alone twice, and first in a batch with evt-30
+    # twice): whichever commits first stores it, the others count it a duplicate.
+    alone, again, batch = answers[4], answers[21], answers[22]
+    assert batch["received"] == 3 and batch["stored"] in (1, 2)
+    assert alone["stored"] + again["stored"] + (batch["stored"] - 1) == 1
     assert sorted(_stored_ids(db)) == sorted({f"evt-{n}" for n in [*range(21), 30]})
     assert len(spy.calls) == 2 and len(spy.calls[1]) > 1
 
-    big = [event(n) for n in range(100, 100 + MAX_REQUEST_EVENTS + 1)]
+    big = [event(n) for n in range(100, 100 + MAX_GROUPED_EVENTS + 1)]
     calls = len(spy.calls)
     response = app_client.post("/api/v1/events", json=big, headers=Tokens.header(tokens.ingest))
     assert response.json() == {"received": len(big), "stored": len(big), "duplicates": 0}
@@ -218,7 +229,7 @@ def test_the_switch_and_the_writer_lifecycle(db_url, db):
     assert Settings.from_env({}).group_commit is True
     assert Settings.from_env({"ROLLBACK_RATE_GROUP_COMMIT": "0"}).group_commit is False
     off = create_app(Settings(db_url=db_url, group_commit=False, access_log=False))
-    assert off.state.committer is None
+    assert off.state.ledger._committer is None
     tokens = make_tokens(db)
     with TestClient(off) as client:
         response = client.post(
@@ -227,7 +238,7 @@ def test_the_switch_and_the_writer_lifecycle(db_url, db):
         assert response.json() == {"received": 1, "stored": 1, "duplicates": 0}
 
     app = create_app(Settings(db_url=db_url, access_log=False))
-    committer: GroupCommitter = app.state.committer
+    committer = _committer(app)
 
     def writers() -> list[threading.Thread]:
         return [t for t in threading.enumerate() if t.name == "rollback-rate-group-commit"]

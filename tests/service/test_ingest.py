@@ -11,7 +11,7 @@ from tests.service.helpers import Tokens, assert_error, event
 
 
 def _count(db) -> int:  # type: ignore[no-untyped-def]
-    with db.read() as conn:
+    with db.snapshot() as conn:
         return int(conn.execute(select(func.count()).select_from(events)).scalar_one())
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rollback_rate.ingest import record_events
+from tests.helpers import ledger_of
 from tests.service.helpers import Tokens, assert_error, event
 
 ROLLBACK = {"type": "rollback", "model": "ranker", "environment": "production"}
@@ -16,7 +16,7 @@ def _history(db) -> None:  # type: ignore[no-untyped-def]
         event(3, model="ranker", environment="staging", timestamp="2026-01-03T00:00:00Z"),
         event(4, model="fraud", environment="production", timestamp="2026-01-04T00:00:00Z"),
     ]
-    record_events(db, [(str(i), raw) for i, raw in enumerate(raws)])
+    ledger_of(db).record_stream([(str(i), raw) for i, raw in enumerate(raws)])
 
 
 def test_events_are_filtered_and_paged_by_cursor(client, tokens, db):

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from rollback_rate.cli import app as cli_app
 from rollback_rate.demo import demo_events
-from rollback_rate.ingest import record_events
 from rollback_rate.timeutil import parse_timestamp
+from tests.helpers import ledger_of
 from tests.service.helpers import assert_error, event, make_tokens, running_server
 
 WEIRD = 'we"ird\\model\nname{le="x"}'
@@ -75,13 +75,13 @@ def test_body_limit_over_the_wire(db_url, db, tmp_path):
             sock.sendall(head + body)
             reply = sock.recv(65536).decode(errors="replace")
         assert reply.startswith("HTTP/1.1 422"), reply
-    with db.read() as conn:
+    with db.snapshot() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM events").scalar_one() == 1
 
 
 def test_report_is_the_cli_report(db_url, db, tmp_path):
     as_of = parse_timestamp(AS_OF, "as_of")
-    record_events(db, ((f"demo {i}", raw) for i, raw in enumerate(demo_events(as_of, 3))))
+    ledger_of(db).record_stream(((f"demo {i}", raw) for i, raw in enumerate(demo_events(as_of, 3))))
     tokens = make_tokens(db)
     runner = CliRunner()
     cases = [
@@ -102,8 +102,7 @@ def test_report_is_the_cli_report(db_url, db, tmp_path):
 
 
 def test_prometheus_exposition_parses_and_escapes_labels(db_url, db, tmp_path):
-    record_events(
-        db,
+    ledger_of(db).record_stream(
         [
             ("a", event(1, model=WEIRD, environment="staging", timestamp="2026-01-01T00:00:00Z")),
             ("b", event(2, model=WEIRD, environment="staging", timestamp="2026-01-02T00:00:00Z")),

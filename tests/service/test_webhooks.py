@@ -87,7 +87,7 @@ STRUCTURED = {"Content-Type": "application/cloudevents+json"}
 
 
 def stored(database: Database) -> int:
-    with database.read() as conn:
+    with database.snapshot() as conn:
         return int(conn.execute(select(func.count()).select_from(events)).scalar_one())
 
 

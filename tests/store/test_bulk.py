@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from rollback_rate.service.retry import is_retryable
 from rollback_rate.store.bulk import driver_errors
 
 
@@ -30,5 +29,5 @@ def test_a_deadlock_in_a_copy_is_retried_like_any_other(db):
         driver_errors(conn, "COPY events"),
     ):
         raise psycopg.errors.DeadlockDetected("deadlock detected")
-    assert is_retryable(info.value)  # SQLSTATE 40P01, as the service's retry expects
+    assert db.backend.is_retryable(info.value)  # SQLSTATE 40P01, as the write path's retry expects
     assert isinstance(info.value.orig, psycopg.errors.DeadlockDetected)

@@ -5,7 +5,7 @@ from rollback_rate.store.schema import metadata
 
 
 def test_migrations_create_the_tables_the_code_uses(db):
-    with db.read() as conn:
+    with db.snapshot() as conn:
         inspector = sa.inspect(conn)
         for table in metadata.sorted_tables:
             columns = {c["name"] for c in inspector.get_columns(table.name)}
@@ -34,10 +34,13 @@ def test_upgrade_is_idempotent(db_url):
 
 
 def test_a_database_from_an_older_revision_upgrades_with_its_data(tmp_path):
+    # A database at 0004 (before streams kept counters), written as that release wrote
+    # it: deploy 1, deploy 2, roll back (2 rolled back). Upgraded, the report is the same
+    # and the new counters are filled from what was there.
     from alembic import command
     from alembic.config import Config
 
-    from rollback_rate import build_report, parse_query, record_events
+    from rollback_rate import Ledger, parse_query
     from rollback_rate.store.database import MIGRATIONS, Database
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
@@ -46,60 +49,51 @@ def test_a_database_from_an_older_revision_upgrades_with_its_data(tmp_path):
     config.set_main_option("script_location", str(MIGRATIONS))
     with old.engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "0002")
-    assert old.current_revision() == "0002"
-    record_events(
-        old,
-        [
-            (
-                "e1",
-                {
-                    "type": "deployment",
-                    "model": "m",
-                    "version": "1",
-                    "timestamp": "2026-01-01T00:00:00Z",
-                },
-            ),
-            (
-                "e2",
-                {
-                    "type": "deployment",
-                    "model": "m",
-                    "version": "2",
-                    "timestamp": "2026-01-02T00:00:00Z",
-                },
-            ),
-            ("e3", {"type": "rollback", "model": "m", "timestamp": "2026-01-02T01:00:00Z"}),
-        ],
-    )
+        command.upgrade(config, "0004")
+    assert old.current_revision() == "0004"
+    day = 86_400_000_000
+    t0 = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z
+    with old.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO streams (id, model, environment, stack, last_ts, last_seq) "
+            "VALUES (1, 'm', 'production', '[[\"1\", 1]]', ?, 3)",
+            (t0 + day + 3_600_000_000,),
+        )
+        for seq, kind, version, ts, automated in (
+            (1, "deployment", "1", t0, 0),
+            (2, "deployment", "2", t0 + day, 0),
+            (3, "rollback", None, t0 + day + 3_600_000_000, 1),
+        ):
+            conn.exec_driver_sql(
+                "INSERT INTO events (seq, event_id, stream_id, type, version, ts, automated, "
+                "recorded_at) VALUES (?, ?, 1, ?, ?, ?, ?, 0)",
+                (seq, f"e{seq}", kind, version, ts, automated),
+            )
+        conn.exec_driver_sql(
+            "INSERT INTO deployments (seq, stream_id, model, environment, version, deployed_at, "
+            "week, month, rolled_back_at, rollback_seq, rollback_automated) VALUES "
+            f"(1, 1, 'm', 'production', '1', {t0}, '2026-W01', '2026-01', NULL, NULL, NULL), "
+            f"(2, 1, 'm', 'production', '2', {t0 + day}, '2026-W01', '2026-01', "
+            f"{t0 + day + 3_600_000_000}, 3, 1)"
+        )
     old.dispose()
-    upgraded = open_database(url)
-    assert upgraded.current_revision() == upgraded.upgrade() != "0002"
-    query = parse_query(window="7d", as_of="2026-02-01T00:00:00Z")
-    assert build_report(upgraded, query).overall.rollbacks == 1
-    upgraded.dispose()
+    with Ledger(url) as upgraded:
+        assert upgraded.database.current_revision() == "0005"
+        query = parse_query(window="7d", as_of="2026-02-01T00:00:00Z")
+        assert upgraded.report(query).overall.rollbacks == 1
+        [stream] = upgraded.gauges(window=7 * day, as_of=t0 + 31 * day)
+        assert (stream.settled, stream.pending, stream.rollback_rate) == (2, 0, 50.0)
+        assert (stream.deployments_recorded, stream.rollbacks_recorded) == (2, 1)
+        assert stream.rollbacks_recorded_automated == 1
 
 
 def test_maintain_refreshes_statistics_on_both_backends(db):
-    from rollback_rate import record_events
+    from tests.helpers import deploy, load
 
-    record_events(
-        db,
-        [
-            (
-                "e",
-                {
-                    "type": "deployment",
-                    "model": "m",
-                    "version": "1",
-                    "timestamp": "2026-01-01T00:00:00Z",
-                },
-            )
-        ],
-    )
+    load(db, [deploy("m", "1", "2026-01-01T00:00:00Z")])
     db.maintain()
-    with db.read() as conn:
-        if db.is_postgres:
+    with db.snapshot() as conn:
+        if db.backend.name == "postgresql":
             analysed = conn.exec_driver_sql(
                 "SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL "
                 "FROM pg_stat_user_tables WHERE relname = 'deployments'"

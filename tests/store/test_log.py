@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from rollback_rate.ingest import validate_events
+from rollback_rate.ledger.writes import validate_events
 from rollback_rate.store import AppendResult, Database, append_events
 from rollback_rate.store.log import SMALL_BATCH
 from tests.helpers import deploy
@@ -28,7 +28,7 @@ def append(db: Database, ids: list[str]) -> AppendResult:
 
 
 def stored_ids(db: Database) -> list[str]:
-    with db.read() as conn:
+    with db.snapshot() as conn:
         return [r[0] for r in conn.exec_driver_sql("SELECT event_id FROM events ORDER BY seq")]
 
 
@@ -42,9 +42,9 @@ def test_a_bulk_chunk_keeps_arrival_order_and_skips_known_ids(db):
     assert stored_ids(db) == expected
     # What attribution is handed: the new events, in seq order, the first "x" kept.
     [new] = result.new_events.values()
-    assert [seq for seq, *_ in new] == sorted(seq for seq, *_ in new)
+    assert [seq for seq, _ in new] == sorted(seq for seq, _ in new)
     assert len(new) == BULK + 1
-    assert [event[2] for event in new][10] == "v-x"
+    assert [record.version for _, record in new][10] == "v-x"
 
 
 def hold(db: Database, event_id: str, model: str) -> tuple[object, object, int]:

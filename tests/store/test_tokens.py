@@ -22,7 +22,7 @@ from rollback_rate.store.tokens import (
 def test_only_the_hash_is_stored_and_the_token_is_found_by_it(db):
     token, _ = create_token(db, "ci", ["ingest"])
     assert token.startswith("rr_") and len(token) >= 40
-    with db.read() as conn:
+    with db.snapshot() as conn:
         row = conn.execute(select(*api_tokens.c)).one()
     assert row.token_hash == hash_token(token) and token not in tuple(map(str, row))
     found = find_token(db, token)

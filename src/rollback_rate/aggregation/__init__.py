@@ -1,16 +1,25 @@
-"""SQL aggregation over the attribution projection."""
+"""The read model: SQL aggregation over the attribution projection, and every other read."""
 
-from rollback_rate.aggregation.failures import FailedRollbacks, failed_rollbacks
+from rollback_rate.aggregation.audit import AuditPage, AuditQuery
+from rollback_rate.aggregation.failures import FailedRollbacks
+from rollback_rate.aggregation.gauges import StreamGauge
 from rollback_rate.aggregation.query import DIMENSIONS, PERIODS, ReportQuery, parse_query
-from rollback_rate.aggregation.sql import Counts, aggregate_many
+from rollback_rate.aggregation.read_model import ReadModel, ReportCounts
+from rollback_rate.aggregation.sql import Counts
+from rollback_rate.aggregation.streams import StreamPosition, StreamRow
 
 __all__ = [
     "DIMENSIONS",
     "PERIODS",
+    "AuditPage",
+    "AuditQuery",
     "Counts",
     "FailedRollbacks",
+    "ReadModel",
+    "ReportCounts",
     "ReportQuery",
-    "aggregate_many",
-    "failed_rollbacks",
+    "StreamGauge",
+    "StreamPosition",
+    "StreamRow",
     "parse_query",
 ]

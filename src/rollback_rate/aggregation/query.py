@@ -28,13 +28,17 @@ class ReportQuery:
     def __post_init__(self) -> None:
         unknown = [name for name in self.by if name not in DIMENSIONS]
         if unknown:
-            raise InvalidOption(f"--by {', '.join(unknown)} is not one of {', '.join(DIMENSIONS)}")
+            raise InvalidOption(
+                f"by {', '.join(map(repr, unknown))} is not one of {', '.join(DIMENSIONS)}", "by"
+            )
         if len(set(self.by)) != len(self.by):
-            raise InvalidOption("--by names a dimension twice")
+            raise InvalidOption("by names a dimension twice", "by")
         if self.period is not None and self.period not in PERIODS:
-            raise InvalidOption(f"--period {self.period!r} is not one of {', '.join(PERIODS)}")
+            raise InvalidOption(
+                f"period {self.period!r} is not one of {', '.join(PERIODS)}", "period"
+            )
         if self.window <= 0:
-            raise InvalidOption("window must be longer than zero")
+            raise InvalidOption("window must be longer than zero", "window")
 
 
 def parse_query(

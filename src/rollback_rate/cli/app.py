@@ -1,21 +1,25 @@
-"""Root command, global options and the translation of domain errors to exit code 2."""
+"""Root command, global options and the translation of domain errors to exit code 2.
+
+Each command lives in a module of its own and knows nothing of this one; this module
+puts them together, in the order `--help` lists them.
+"""
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
+from rollback_rate.cli import database, demo, importing, record, report, serve, sync, tokens
+from rollback_rate.cli import webhooks as webhook_secrets
+from rollback_rate.cli.context import CliState
 from rollback_rate.errors import InvalidInput, RollbackRateError
-from rollback_rate.store import Database, open_database
 
 
 class _Group(TyperGroup):
-    """Every RollbackRateError becomes one clear message and exit code 2, never a traceback."""
+    """Every RollbackRateError becomes one clear message and exit code 2, never a traceback
+    (database failures included: the façade raises them as DatabaseError)."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -30,14 +34,6 @@ class _Group(TyperGroup):
         except RollbackRateError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
-        except SQLAlchemyError as exc:
-            # A database failure mid-command (connection lost, disk full, deadlock): the
-            # transaction was rolled back, so say that instead of printing a traceback.
-            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            typer.echo(
-                f"error: database error, nothing from this command was stored: {reason}", err=True
-            )
-            raise typer.Exit(2) from None
 
 
 app = typer.Typer(
@@ -47,17 +43,6 @@ app = typer.Typer(
     add_completion=False,
     help="Measure Model Rollback Rate: how often deployed models are rolled back, and why.",
 )
-
-
-@dataclass
-class Settings:
-    db_url: str | None
-    _database: Database | None = None
-
-    def database(self) -> Database:
-        if self._database is None:
-            self._database = open_database(self.db_url)
-        return self._database
 
 
 @app.callback()
@@ -73,31 +58,28 @@ def _root(
         ),
     ] = None,
 ) -> None:
-    ctx.obj = Settings(db)
-    ctx.call_on_close(lambda: ctx.obj._database and ctx.obj._database.dispose())
+    if isinstance(ctx.obj, CliState):  # prepared by the caller (tests)
+        ctx.obj.db_url = db if db is not None else ctx.obj.db_url
+    else:
+        ctx.obj = CliState(db)
+    ctx.call_on_close(ctx.obj.close)
 
 
-def settings(ctx: typer.Context) -> Settings:
-    obj = ctx.find_root().obj
-    assert isinstance(obj, Settings)
-    return obj
+app.add_typer(record.record_app, name="record")
+app.command("import")(importing.import_file)
+app.command()(report.report)
+app.command()(report.check)
+app.command()(demo.demo)
+app.add_typer(database.db_app, name="db")
+app.command()(serve.serve)
+app.add_typer(tokens.tokens_app, name="tokens")
+app.add_typer(webhook_secrets.webhooks_app, name="webhooks")
+app.add_typer(sync.sync_app, name="sync")
 
 
 def main() -> None:
     app(prog_name="rollback-rate")
 
-
-# Each module registers its commands on import; this order is the order of `--help`.
-COMMAND_MODULES = ("record", "importing", "report", "demo", "database", "serve", "tokens",
-                   "webhooks", "sync")  # fmt: skip
-
-
-def _register() -> None:
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"rollback_rate.cli.{name}")
-
-
-_register()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -6,25 +6,20 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
-from pathlib import Path
-from typing import Annotated, Any, BinaryIO
+from typing import IO, Annotated, Any, BinaryIO, cast
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-from rollback_rate.cli.app import app, settings
+from rollback_rate.cli.context import open_ledger
 from rollback_rate.errors import InvalidOption
-from rollback_rate.events import EventRecord, detect_format, read_events
 from rollback_rate.events.readers import FORMATS
-from rollback_rate.ingest import IngestResult, record_events
-from rollback_rate.sources import SOURCES, SourceOptions, get_source
-from rollback_rate.sources.files import IgnoredTally, source_events
+from rollback_rate.ledger import ImportResult
+from rollback_rate.sources import SOURCES, SourceOptions
 
 MAINTAIN_AFTER = 50_000  # events stored by one import before statistics are refreshed
 FORMAT_HELP = f"{', '.join(FORMATS)} (default: detected), or a source: {', '.join(SOURCES)}."
 
 
-@app.command("import")
 def import_file(
     ctx: typer.Context,
     file: Annotated[str, typer.Argument(help="File of events or source payloads; - for stdin.")],
@@ -42,31 +37,26 @@ def import_file(
     ] = None,
 ) -> None:
     """Import events; atomic unless --skip-invalid (any invalid line: nothing stored, exit 2)."""
-    database = settings(ctx).database()
-    ignored = IgnoredTally()
+    ledger = open_ledger(ctx)
+    options = SourceOptions(alias_map=parse_alias_map(map_alias), environment=environment)
     with ExitStack() as stack:
-        stream = _open(file, stack)
-        if fmt is not None and fmt not in FORMATS:
-            options = SourceOptions(alias_map=parse_alias_map(map_alias), environment=environment)
-            raws = source_events(get_source(fmt), stream, options, ignored)
-        else:
-            head = stream.peek(512) if hasattr(stream, "peek") else b""
-            raws = _located(read_events(stream, fmt or detect_format(file, head)))
-        result = record_events(database, raws, skip_invalid=skip_invalid)
+        wrap = (lambda handle: _with_progress(handle, file, stack)) if _show_progress() else None
+        source = sys.stdin.buffer if file == "-" else file
+        result = ledger.import_file(
+            source, fmt, skip_invalid=skip_invalid, options=options, wrap=wrap
+        )
     if result.stored >= MAINTAIN_AFTER:
-        database.maintain()
-    _print_result(result, ignored)
+        ledger.maintain()
+    _print_result(result)
 
 
-def _open(file: str, stack: ExitStack) -> Any:
-    if file == "-":
-        return sys.stdin.buffer
-    path = Path(file)
-    if not path.is_file():
-        raise InvalidOption(f"{file} is not a readable file")
-    handle: BinaryIO = stack.enter_context(path.open("rb"))
-    if not sys.stderr.isatty():
-        return handle
+def _show_progress() -> bool:
+    return sys.stderr.isatty()
+
+
+def _with_progress(handle: IO[bytes], file: str, stack: ExitStack) -> Any:
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
     progress = stack.enter_context(
         Progress(
             "[progress.description]{task.description}",
@@ -77,7 +67,8 @@ def _open(file: str, stack: ExitStack) -> Any:
             console=None,
         )
     )
-    wrapped = progress.wrap_file(handle, total=os.path.getsize(path), description="importing")
+    total = os.path.getsize(file) if file != "-" else None
+    wrapped = progress.wrap_file(cast(BinaryIO, handle), total=total, description="importing")
     return _Peekable(wrapped, handle)
 
 
@@ -97,29 +88,23 @@ class _Peekable:
         return getattr(self._reader, name)
 
 
-def _located(lines: Iterator[tuple[int, Any]]) -> Iterator[tuple[str, Any]]:
-    for number, raw in lines:
-        # A validated record is never located in a message: spare the formatting.
-        yield ("" if type(raw) is EventRecord else f"line {number}"), raw
-
-
 def parse_alias_map(pairs: list[str] | None) -> dict[str, str]:
     """`champion=production` pairs to a mapping; a pair without '=' is a usage error."""
     mapping: dict[str, str] = {}
     for pair in pairs or []:
         alias, sep, environment = pair.partition("=")
         if not sep or not alias.strip() or not environment.strip():
-            raise InvalidOption(f"--map-alias {pair!r} is not ALIAS=ENVIRONMENT")
+            raise InvalidOption(f"--map-alias {pair!r} is not ALIAS=ENVIRONMENT", "map_alias")
         mapping[alias.strip()] = environment.strip()
     return mapping
 
 
-def _print_result(result: IngestResult, ignored: IgnoredTally) -> None:
+def _print_result(result: ImportResult) -> None:
     for problem in result.problems:
         typer.echo(f"invalid: {problem}", err=True)
     if result.invalid > len(result.problems):
         typer.echo(f"... and {result.invalid - len(result.problems)} more", err=True)
-    for reason, count in sorted(ignored.reasons.items()):
+    for reason, count in sorted(result.ignored_reasons.items()):
         typer.echo(f"ignored {count}: {reason}", err=True)
     summary = f"stored {result.stored}, duplicates {result.duplicates}, invalid {result.invalid}"
-    typer.echo(summary + (f", ignored {ignored.count}" if ignored.count else ""))
+    typer.echo(summary + (f", ignored {result.ignored}" if result.ignored else ""))

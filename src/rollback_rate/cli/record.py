@@ -7,11 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from rollback_rate.cli.app import app, settings
-from rollback_rate.ingest import record_event
+from rollback_rate.cli.context import open_ledger
 
 record_app = typer.Typer(help="Record one deployment or rollback.", no_args_is_help=True)
-app.add_typer(record_app, name="record")
 
 Model = Annotated[str, typer.Option(help="Model name.")]
 Environment = Annotated[str, typer.Option(help="Environment.")]
@@ -24,7 +22,7 @@ Note = Annotated[str | None, typer.Option(help="Free text.")]
 def _record(ctx: typer.Context, raw: dict[str, Any]) -> None:
     raw = {key: value for key, value in raw.items() if value is not None}
     raw.setdefault("timestamp", datetime.now(UTC).isoformat())
-    result = record_event(settings(ctx).database(), raw, location="event")
+    result = open_ledger(ctx).record(raw)
     what = f"{raw['type']} of {raw['model']}"
     typer.echo(f"recorded {what}" if result.stored else f"duplicate {what}: already recorded")
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from rollback_rate.aggregation import parse_query
-from rollback_rate.cli.app import app, settings
+from rollback_rate.cli.context import open_ledger
 from rollback_rate.cli.options import (
     AsOf,
     By,
@@ -20,11 +20,9 @@ from rollback_rate.cli.options import (
     Until,
     Window,
 )
-from rollback_rate.metrics import build_report
 from rollback_rate.render import render
 
 
-@app.command()
 def report(
     ctx: typer.Context,
     window: Window = "7d",
@@ -51,7 +49,7 @@ def report(
         since=since,
         until=until,
     )
-    text = render(build_report(settings(ctx).database(), query), fmt)
+    text = render(open_ledger(ctx).report(query), fmt)
     if output is None:
         typer.echo(text, nl=False)
     else:
@@ -59,7 +57,6 @@ def report(
         typer.echo(f"wrote {output}", err=True)
 
 
-@app.command()
 def check(
     ctx: typer.Context,
     max_rate: Annotated[float, typer.Option("--max-rate", help="Highest acceptable rate, %.")],
@@ -81,7 +78,7 @@ def check(
         since=since,
         until=until,
     )
-    summary = build_report(settings(ctx).database(), query).overall
+    summary = open_ledger(ctx).report(query).overall
     if summary.rollback_rate is None:
         typer.echo(f"ok: no settled deployments yet ({summary.pending} pending)")
         return

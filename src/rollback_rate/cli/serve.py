@@ -10,10 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
-from rollback_rate.cli.app import app, settings
+from rollback_rate.cli.context import open_ledger
 from rollback_rate.errors import RollbackRateError
-from rollback_rate.store import default_url, open_database
-from rollback_rate.store.database import normalise_url
 
 FACTORY = "rollback_rate.service.app:app_from_env"
 _NO_AUTH_WARNING = """\
@@ -30,7 +28,6 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-@app.command()
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
@@ -58,13 +55,14 @@ def serve(
             "the port could read and write data; bind to 127.0.0.1 or create a token with "
             "`rollback-rate tokens create`"
         )
-    os.environ["ROLLBACK_RATE_DB"] = settings(ctx).db_url or default_url()
+    ledger = open_ledger(ctx)
+    os.environ["ROLLBACK_RATE_DB"] = ledger.url
     os.environ["ROLLBACK_RATE_NO_AUTH"] = "1" if no_auth else "0"
     Settings.from_env()  # configuration errors: exit 2 here, not once per worker
-    open_database(os.environ["ROLLBACK_RATE_DB"]).dispose()  # reachable, migrated, once
+    ledger.ping()  # reachable and migrated, once, before the workers start
     if no_auth:
         typer.secho(_NO_AUTH_WARNING, err=True, fg=typer.colors.RED, bold=True)
-    if workers > 1 and normalise_url(os.environ["ROLLBACK_RATE_DB"]).startswith("sqlite"):
+    if workers > 1 and ledger.one_writer_at_a_time:
         typer.echo(
             f"note: SQLite takes one writer at a time, so {workers} workers queue on its "
             "lock under write load; use PostgreSQL for a shared service",

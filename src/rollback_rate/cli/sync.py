@@ -2,7 +2,7 @@
 
 Meant to run on a schedule (cron, a CI job) next to the MLflow webhook: the webhook gives
 timely events, the sync guarantees that none is missing for good.  The heavy lifting is
-in :mod:`rollback_rate.sources.mlflow_sync`; this module only parses options and prints.
+in :mod:`rollback_rate.sync.mlflow`; this module only parses options and prints.
 """
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from rollback_rate.cli.app import app, settings
+from rollback_rate.cli.context import open_ledger
 from rollback_rate.cli.importing import parse_alias_map
 
 if TYPE_CHECKING:
-    from rollback_rate.sources.mlflow_sync import AliasOutcome, SyncResult
+    from rollback_rate.sync.mlflow import AliasOutcome, SyncResult
 
 sync_app = typer.Typer(
     help="Reconcile deployments with an external system's current state.", no_args_is_help=True
 )
-app.add_typer(sync_app, name="sync")
 
 
 @sync_app.command("mlflow")
@@ -58,11 +57,11 @@ def mlflow(
     Safe to repeat: moves already recorded (by webhook or earlier sync) are left alone.
     """
     # Imported here: the HTTP client is only needed by this command.
-    from rollback_rate.sources.mlflow_registry import connect
-    from rollback_rate.sources.mlflow_sync import sync_mlflow
+    from rollback_rate.sync.mlflow import sync_mlflow
+    from rollback_rate.sync.mlflow_registry import connect
 
     alias_map = parse_alias_map(map_alias)
-    database = settings(ctx).database()
+    ledger = open_ledger(ctx)
     with connect(
         tracking_uri,
         token=os.environ.get("MLFLOW_TRACKING_TOKEN") or None,
@@ -70,7 +69,7 @@ def mlflow(
         password=os.environ.get("MLFLOW_TRACKING_PASSWORD") or None,
     ) as client:
         result = sync_mlflow(
-            database, client, aliases=alias or None, alias_map=alias_map, models=model or None
+            ledger, client, aliases=alias or None, alias_map=alias_map, models=model or None
         )
     _print(result)
 

@@ -6,12 +6,11 @@ from typing import Annotated
 
 import typer
 
-from rollback_rate.cli.app import app, settings
-from rollback_rate.store.tokens import SCOPES, TokenInfo, create_token, list_tokens, revoke_token
+from rollback_rate.cli.context import open_ledger
+from rollback_rate.ledger import SCOPES, TokenInfo
 from rollback_rate.timeutil import iso_utc
 
 tokens_app = typer.Typer(help="API tokens for `serve`.", no_args_is_help=True)
-app.add_typer(tokens_app, name="tokens")
 
 
 @tokens_app.command("create")
@@ -24,7 +23,7 @@ def create(
     ],
 ) -> None:
     """Create a token and print it ONCE on stdout; only its SHA-256 is stored."""
-    token, info = create_token(settings(ctx).database(), name, scope)
+    token, info = open_ledger(ctx).create_token(name, scope)
     typer.echo(token)
     typer.echo(
         f"created token {info.name!r} with scope {','.join(info.scopes)}; it is shown only "
@@ -38,14 +37,14 @@ def revoke(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="Name of the token.")]
 ) -> None:
     """Revoke a token; running servers reject it within their token cache time (5 s)."""
-    info = revoke_token(settings(ctx).database(), name)
+    info = open_ledger(ctx).revoke_token(name)
     typer.echo(f"revoked token {info.name!r}")
 
 
 @tokens_app.command("list")
 def list_command(ctx: typer.Context) -> None:
     """Every token ever created, with scopes and status (never the token values)."""
-    infos = list_tokens(settings(ctx).database())
+    infos = open_ledger(ctx).tokens()
     if not infos:
         typer.echo("no tokens; create one with `rollback-rate tokens create`")
         return

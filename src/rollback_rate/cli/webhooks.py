@@ -12,10 +12,9 @@ from typing import Annotated
 
 import typer
 
-from rollback_rate.cli.app import app, settings
+from rollback_rate.cli.context import open_ledger
 from rollback_rate.errors import InvalidOption, RollbackRateError
 from rollback_rate.sources import SOURCES
-from rollback_rate.store.secrets import add_secret, get_secret, list_secrets, remove_secret
 from rollback_rate.timeutil import iso_utc
 
 SIGNED = tuple(name for name, source in SOURCES.items() if source.authenticates)
@@ -24,7 +23,6 @@ webhooks_app = typer.Typer(
     help=f"Webhook secrets of the sources that sign deliveries ({', '.join(SIGNED)}).",
     no_args_is_help=True,
 )
-app.add_typer(webhooks_app, name="webhooks")
 
 
 def signed_source(name: str) -> str:
@@ -75,12 +73,12 @@ def add(
     """Store the secret that deliveries to POST /webhooks/SOURCE are verified with."""
     name = signed_source(source)
     value = _read_secret(secret)
-    database = settings(ctx).database()
-    if not replace and get_secret(database, name) is not None:
+    ledger = open_ledger(ctx)
+    if not replace and ledger.webhook_secret(name) is not None:
         raise RollbackRateError(
             f"source {name!r} already has a webhook secret; pass --replace to rotate it"
         )
-    add_secret(database, name, value, replace=replace)
+    ledger.add_webhook_secret(name, value, replace=replace)
     verb = "replaced" if replace else "stored"
     typer.echo(f"{verb} the webhook secret of {name}; deliveries go to POST /webhooks/{name}")
 
@@ -88,7 +86,7 @@ def add(
 @webhooks_app.command("list")
 def list_command(ctx: typer.Context) -> None:
     """Sources with a stored secret and since when (never the secret values)."""
-    infos = list_secrets(settings(ctx).database())
+    infos = open_ledger(ctx).webhook_secrets()
     if not infos:
         typer.echo(
             "no webhook secrets; add one with `rollback-rate webhooks add SOURCE --secret -`"
@@ -105,7 +103,7 @@ def remove(
     ctx: typer.Context, source: Annotated[str, typer.Argument(help="The source name.")]
 ) -> None:
     """Delete a source's secret; its webhook deliveries are refused (401) from then on."""
-    if remove_secret(settings(ctx).database(), source):
+    if open_ledger(ctx).remove_webhook_secret(source):
         typer.echo(f"removed the webhook secret of {source}")
         return
     name = signed_source(source)  # an unknown or tokened source explains itself

@@ -1,5 +1,7 @@
-"""Rates, intervals and bands computed from aggregated counts."""
+"""Rates, intervals and bands: pure functions of the counts the read model gives."""
 
+from rollback_rate.metrics.gauges import StreamFigures, stream_figures
+from rollback_rate.metrics.models import models_overview
 from rollback_rate.metrics.report import Report, build_report
 from rollback_rate.metrics.stats import Z_95, band, rate_pct, wilson_interval_pct
 from rollback_rate.metrics.summary import Summary, summarise
@@ -7,10 +9,13 @@ from rollback_rate.metrics.summary import Summary, summarise
 __all__ = [
     "Z_95",
     "Report",
+    "StreamFigures",
     "Summary",
     "band",
     "build_report",
+    "models_overview",
     "rate_pct",
+    "stream_figures",
     "summarise",
     "wilson_interval_pct",
 ]

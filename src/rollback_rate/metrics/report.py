@@ -1,18 +1,15 @@
-"""A whole report: overall, per group and per period, in the stable JSON shape."""
+"""A whole report: overall, per group and per period, in the stable JSON shape.
+
+Pure: a function of the query and the counts the read model gives for it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from rollback_rate.aggregation import (
-    FailedRollbacks,
-    ReportQuery,
-    aggregate_many,
-    failed_rollbacks,
-)
+from rollback_rate.aggregation import FailedRollbacks, ReportCounts, ReportQuery
 from rollback_rate.metrics.summary import Summary, summarise
-from rollback_rate.store import Database
 from rollback_rate.timeutil import MICROS_PER_HOUR, iso_utc
 
 
@@ -46,26 +43,17 @@ class Report:
         }
 
 
-def build_report(database: Database, query: ReportQuery) -> Report:
-    """Aggregate in the database, then compute rates, intervals and bands per group."""
-    with database.read() as conn:
-        groupings: list[tuple[str, ...]] = [(), query.by] if query.by else [()]
-        if query.period:
-            groupings.append((query.period,))
-        found = aggregate_many(conn, query, groupings)
-        overall = found[0][()]
-        groups = found[1] if query.by else {}
-        periods = found[-1] if query.period else {}
-        failures = failed_rollbacks(conn, query)
+def build_report(query: ReportQuery, counts: ReportCounts) -> Report:
+    """Rates, intervals and bands per group, from the tallies the read model counted."""
     return Report(
         query=query,
-        overall=summarise(overall),
+        overall=summarise(counts.overall),
         groups=[
-            (dict(zip(query.by, key, strict=True)), summarise(counts))
-            for key, counts in sorted(groups.items(), key=lambda kv: _sortable(kv[0]))
+            (dict(zip(query.by, key, strict=True)), summarise(tally))
+            for key, tally in sorted(counts.groups.items(), key=lambda kv: _sortable(kv[0]))
         ],
-        periods=[(key[0], summarise(counts)) for key, counts in sorted(periods.items())],
-        failed_rollbacks=failures,
+        periods=[(key[0], summarise(tally)) for key, tally in sorted(counts.periods.items())],
+        failed_rollbacks=counts.failed_rollbacks,
     )
 
 

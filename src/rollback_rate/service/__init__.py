@@ -1,16 +1,14 @@
-"""The HTTP service (`rollback-rate serve`): FastAPI over the same store and metrics.
+"""The HTTP service (`rollback-rate serve`): FastAPI over the library's `Ledger`.
 
 Reusable pieces for routers added elsewhere (webhooks): `require_scope` (auth),
-`get_database` (the process's database), `ApiError` / `error_response` (the error
-envelope) and `with_retries` (deadlock-safe write transactions).
+`get_ledger` (the process's ledger), `ApiError` / `error_response` (the error envelope).
 """
 
 from rollback_rate.service.app import app_from_env, create_app
 from rollback_rate.service.auth import require_scope
 from rollback_rate.service.errors import ApiError, error_response
-from rollback_rate.service.retry import with_retries
 from rollback_rate.service.settings import Settings
-from rollback_rate.service.state import get_database
+from rollback_rate.service.state import get_ledger
 
 __all__ = [
     "ApiError",
@@ -18,7 +16,6 @@ __all__ = [
     "app_from_env",
     "create_app",
     "error_response",
-    "get_database",
+    "get_ledger",
     "require_scope",
-    "with_retries",
 ]

@@ -14,18 +14,17 @@ from prometheus_client import CollectorRegistry, disable_created_metrics
 from prometheus_client.process_collector import ProcessCollector
 
 from rollback_rate import __version__
+from rollback_rate.ledger import Ledger
 from rollback_rate.service import routes_events, routes_ops, routes_report, webhooks
 from rollback_rate.service.auth import TokenCache
 from rollback_rate.service.errors import install_error_handlers
-from rollback_rate.service.group_commit import GroupCommitter
 from rollback_rate.service.middleware import (
     AccessMiddleware,
     BodyLimitMiddleware,
     configure_access_log,
 )
-from rollback_rate.service.observability import DatabaseCollector, RequestMetrics
+from rollback_rate.service.observability import LedgerCollector, RequestMetrics
 from rollback_rate.service.settings import Settings
-from rollback_rate.service.state import DatabaseHandle
 
 DESCRIPTION = """\
 Model Rollback Rate over HTTP: ingest deployment and rollback events, read reports.
@@ -37,17 +36,15 @@ metrics), `admin` (everything). Errors always have the shape
 """
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build one app over `settings.db_url`; the database is opened on first use."""
-    handle = DatabaseHandle(settings.db_url)
-    committer = GroupCommitter(handle.get) if settings.group_commit else None
+def create_app(settings: Settings, ledger: Ledger | None = None) -> FastAPI:
+    """Build one app over `settings.db_url` (or the given ledger, which it then closes
+    at shutdown too); the database is opened on first use."""
+    ledger = ledger or Ledger(settings.db_url, group_commit=settings.group_commit)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        if committer is not None:
-            committer.close()
-        handle.dispose()
+        ledger.close()
 
     app = FastAPI(
         title="rollback-rate",
@@ -58,12 +55,11 @@ def create_app(settings: Settings) -> FastAPI:
     disable_created_metrics()  # `_created` series only double the exposition's size
     registry = CollectorRegistry(auto_describe=False)
     metrics = RequestMetrics(registry)
-    registry.register(DatabaseCollector(handle.get, settings.metrics_window))
+    registry.register(LedgerCollector(ledger, settings.metrics_window))
     ProcessCollector(registry=registry)
 
     app.state.settings = settings
-    app.state.database = handle
-    app.state.committer = committer
+    app.state.ledger = ledger
     app.state.tokens = TokenCache(settings.token_cache_seconds)
     app.state.registry = registry
 

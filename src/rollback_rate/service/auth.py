@@ -15,9 +15,8 @@ from collections.abc import Callable
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from rollback_rate.ledger import SCOPES, Ledger, TokenInfo, hash_token
 from rollback_rate.service.errors import ApiError
-from rollback_rate.store import Database
-from rollback_rate.store.tokens import SCOPES, TokenInfo, find_token, hash_token, touch_token
 
 _bearer = HTTPBearer(auto_error=False, description="An API token: `rr_...`")
 _TOUCH_EVERY = 60_000_000  # µs: last_used_at is precise to a minute, not a write per call
@@ -32,7 +31,7 @@ class TokenCache:
         self._entries: dict[str, tuple[TokenInfo, float]] = {}
         self._lock = threading.Lock()
 
-    def lookup(self, database: Database, token: str) -> TokenInfo | None:
+    def lookup(self, ledger: Ledger, token: str) -> TokenInfo | None:
         key = hash_token(token)
         now = time.monotonic()
         if self.ttl > 0:
@@ -40,14 +39,14 @@ class TokenCache:
                 hit = self._entries.get(key)
             if hit is not None and hit[1] > now:
                 return hit[0]
-        info = find_token(database, token)
+        info = ledger.find_token(token)
         if info is None:
             with self._lock:
                 self._entries.pop(key, None)
             return None
         wall = int(time.time() * 1_000_000)
         if info.last_used_at is None or wall - info.last_used_at >= _TOUCH_EVERY:
-            touch_token(database, info.id, wall)
+            ledger.touch_token(info.id, wall)
         if self.ttl > 0:
             with self._lock:
                 if len(self._entries) > 10_000:  # bounded: valid tokens are few
@@ -78,8 +77,7 @@ def require_scope(scope: str) -> Callable[..., TokenInfo | None]:
                 "missing bearer token (Authorization: Bearer rr_...)",
                 headers=_CHALLENGE,
             )
-        database: Database = request.app.state.database.get()
-        info = request.app.state.tokens.lookup(database, credentials.credentials)
+        info = request.app.state.tokens.lookup(request.app.state.ledger, credentials.credentials)
         if info is None:
             raise ApiError(401, "unauthorized", "invalid or revoked token", headers=_CHALLENGE)
         if not info.allows(scope):

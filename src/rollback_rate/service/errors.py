@@ -7,6 +7,7 @@ show `message` (human), and point at `details` (located problems). Never a trace
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -14,21 +15,27 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
-from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from rollback_rate.errors import (
+    DatabaseError,
     DatabaseUnavailable,
+    InvalidCursor,
     InvalidEvent,
     InvalidInput,
+    InvalidJson,
     InvalidOption,
     InvalidPayload,
+    NoWebhookSecret,
     Problem,
     RollbackRateError,
     SignatureMismatch,
+    TooManyEvents,
     UnknownSource,
 )
+
+log = logging.getLogger("rollback_rate.service")
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -46,12 +53,18 @@ _HTTP_CODES = {
 _DOMAIN: list[tuple[type[RollbackRateError], int, str]] = [
     (InvalidInput, 422, "invalid_events"),
     (InvalidEvent, 422, "invalid_events"),
+    (InvalidJson, 422, "invalid_json"),
+    (TooManyEvents, 413, "too_many_events"),
+    (InvalidCursor, 422, "invalid_cursor"),
     (InvalidOption, 422, "invalid_option"),
     (InvalidPayload, 422, "invalid_payload"),
+    (NoWebhookSecret, 401, "unauthorized"),
     (SignatureMismatch, 401, "signature_mismatch"),
     (UnknownSource, 404, "unknown_source"),
     (DatabaseUnavailable, 503, "database_unavailable"),
+    (DatabaseError, 500, "internal_error"),
 ]
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 class ErrorDetail(BaseModel):
@@ -143,11 +156,20 @@ def install_error_handlers(app: FastAPI) -> None:
     async def domain_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, RollbackRateError)
         status, code = domain_status(exc)
-        problems = getattr(exc, "problems", [])
+        if isinstance(exc, DatabaseError):
+            # Driver text can name hosts and users: the server log has it, clients don't.
+            log.warning("%s", exc)
+            headers = {"Retry-After": "1"} if exc.transient else None
+            message = "database error; retry later" if exc.transient else "internal server error"
+            return error_response(status, code, message, (), headers)
+        problems = list(getattr(exc, "problems", []))
         message = str(exc)
         if isinstance(exc, InvalidInput) and exc.total_invalid > len(problems):
             message += f" (first {len(problems)} problems listed)"
-        return error_response(status, code, message, problems)
+        if isinstance(exc, InvalidOption) and exc.option and not problems:
+            problems = [Problem(f"query.{exc.option}", exc.option, message)]
+        headers = _CHALLENGE if isinstance(exc, NoWebhookSecret) else None
+        return error_response(status, code, message, problems, headers)
 
     async def unexpected(_: Request, exc: Exception) -> Response:
         # Starlette re-raises after this response, so the server logs the traceback once.
@@ -157,16 +179,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(RollbackRateError, domain_error)
-
-    async def database_error(_: Request, exc: Exception) -> Response:
-        # Connection loss, deadlock after retries, lock timeouts: transient, so 503 and
-        # no driver text (it can name hosts and users).
-        return error_response(
-            503, "database_unavailable", "database error; retry later", (), {"Retry-After": "1"}
-        )
-
-    app.add_exception_handler(OperationalError, database_error)
-    app.add_exception_handler(InterfaceError, database_error)
     app.add_exception_handler(Exception, unexpected)
 
 

@@ -8,17 +8,15 @@ state that a restart would lose. Each app has its own registry (tests build many
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
 
-from rollback_rate.aggregation import parse_query
-from rollback_rate.metrics import build_report
-from rollback_rate.store import Database
-from rollback_rate.store.schema import events, streams
+from rollback_rate.errors import RollbackRateError
+from rollback_rate.ledger import Ledger
+from rollback_rate.timeutil import parse_window
 
 log = logging.getLogger("rollback_rate.service")
 
@@ -49,14 +47,16 @@ class RequestMetrics:
         self.latency.labels(route, method).observe(seconds)
 
 
-class DatabaseCollector(Collector):
+class LedgerCollector(Collector):
     """Per model and environment: settled rate, pending and settled deployments (gauges)
     over the report window, and all-time recorded deployments and rollbacks (counters,
-    monotonic because the event log is append-only).
+    monotonic because the event log is append-only). Read from the ledger's per-stream
+    figures, which never count the event log: a scrape stays cheap at any size.
     """
 
-    def __init__(self, database: Callable[[], Database], window: str) -> None:
-        self._database, self._window = database, window
+    def __init__(self, ledger: Ledger, window: str) -> None:
+        self._ledger, self._window = ledger, window
+        self._window_micros = parse_window(window)
 
     def describe(self) -> list[Metric]:
         return []  # nothing at registration: the database may not be reachable yet
@@ -67,8 +67,8 @@ class DatabaseCollector(Collector):
         )
         try:
             families = self._families()
-        except Exception as exc:  # a scrape must not fail as a whole
-            log.warning("metrics: database unavailable: %s", type(exc).__name__)
+        except RollbackRateError as exc:  # a scrape must not fail as a whole
+            log.warning("metrics: %s", exc)
             up.add_metric([], 0)
             yield up
             return
@@ -77,10 +77,6 @@ class DatabaseCollector(Collector):
         yield from families
 
     def _families(self) -> list[Metric]:
-        database = self._database()
-        report = build_report(
-            database, parse_query(window=self._window, as_of=None, by="model,environment")
-        )
         rate = GaugeMetricFamily(
             "rollback_rate_settled_rate_percent",
             f"Rollback rate of settled deployments, % (window {self._window}).",
@@ -96,12 +92,6 @@ class DatabaseCollector(Collector):
             "Deployments whose outcome is known (window elapsed or rolled back).",
             labels=_PAIR,
         )
-        for key, summary in report.groups:
-            labels = [str(key["model"]), str(key["environment"])]
-            if summary.rollback_rate is not None:
-                rate.add_metric(labels, summary.rollback_rate)
-            pending.add_metric(labels, summary.pending)
-            settled.add_metric(labels, summary.settled)
         counters = {
             kind: CounterMetricFamily(
                 f"rollback_rate_{kind}s",
@@ -110,15 +100,19 @@ class DatabaseCollector(Collector):
             )
             for kind in ("deployment", "rollback")
         }
-        query = (
-            select(streams.c.model, streams.c.environment, events.c.type, events.c.automated)
-            .add_columns(func.count())
-            .select_from(events.join(streams, streams.c.id == events.c.stream_id))
-            .where(events.c.type.in_(list(counters)))
-            .group_by(streams.c.model, streams.c.environment, events.c.type, events.c.automated)
-        )
-        with database.read() as conn:
-            for model, environment, kind, automated, count in conn.execute(query):
-                flag = "true" if automated else "false"
-                counters[kind].add_metric([model, environment, flag], int(count))
+        for figures in self._ledger.gauges(self._window_micros):
+            labels = [figures.model, figures.environment]
+            if figures.rollback_rate is not None:
+                rate.add_metric(labels, figures.rollback_rate)
+            pending.add_metric(labels, figures.pending)
+            settled.add_metric(labels, figures.settled)
+            for kind, everything, automated in (
+                ("deployment", figures.deployments_recorded,
+                 figures.deployments_recorded_automated),
+                ("rollback", figures.rollbacks_recorded, figures.rollbacks_recorded_automated),
+            ):  # fmt: skip
+                if everything - automated:
+                    counters[kind].add_metric([*labels, "false"], everything - automated)
+                if automated:
+                    counters[kind].add_metric([*labels, "true"], automated)
         return [rate, pending, settled, *counters.values()]

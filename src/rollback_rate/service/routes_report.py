@@ -1,6 +1,6 @@
 """`GET /api/v1/report` and `GET /api/v1/models`: read-only views over the projection.
 
-The report is `build_report(parse_query(...)).as_dict()`, exactly what
+The report is `ledger.report(parse_query(...)).as_dict()`, exactly what
 `rollback-rate report --format json` prints: one parser, one implementation.
 """
 
@@ -13,13 +13,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from rollback_rate.aggregation import parse_query
-from rollback_rate.metrics import build_report
-from rollback_rate.metrics.models import models_overview
+from rollback_rate.ledger import Ledger
 from rollback_rate.service.auth import require_scope
 from rollback_rate.service.errors import ERROR_RESPONSES
 from rollback_rate.service.routes_events import json_response
-from rollback_rate.service.state import get_database
-from rollback_rate.store import Database
+from rollback_rate.service.state import get_ledger
 
 router = APIRouter(prefix="/api/v1", tags=["report"])
 
@@ -71,7 +69,7 @@ class ModelsResponse(BaseModel):
 )
 def get_report(
     _token: Annotated[Any, Depends(require_scope("read"))],
-    database: Annotated[Database, Depends(get_database)],
+    ledger: Annotated[Ledger, Depends(get_ledger)],
     window: Window = "7d",
     as_of: Annotated[str | None, Query(description="Report as of (default now).")] = None,
     by: Annotated[str | None, Query(description="model, environment and/or team.")] = None,
@@ -94,7 +92,7 @@ def get_report(
         since=since,
         until=until,
     )
-    return json_response(build_report(database, query).as_dict())
+    return json_response(ledger.report(query).as_dict())
 
 
 @router.get(
@@ -105,7 +103,7 @@ def get_report(
 )
 def get_models(
     _token: Annotated[Any, Depends(require_scope("read"))],
-    database: Annotated[Database, Depends(get_database)],
+    ledger: Annotated[Ledger, Depends(get_ledger)],
     window: Window = "7d",
     model: Text = None,
     environment: Text = None,
@@ -115,4 +113,4 @@ def get_models(
     query = parse_query(
         window=window, as_of=None, by="model,environment", model=model, environment=environment
     )
-    return json_response(models_overview(database, query))
+    return json_response(ledger.models(query))

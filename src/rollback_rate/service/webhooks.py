@@ -2,9 +2,10 @@
 
 One route per webhook source (so OpenAPI documents each one's authentication and the
 request metrics label each separately), plus a hidden catch-all that answers 404 with
-the known sources. A delivery is authenticated first, then translated by the source's
-pure adapter, then recorded through `record_events` (the same validation and
-idempotency as `POST /api/v1/events` and `rollback-rate import`):
+the known sources. A delivery is authenticated first, then handed to the ledger, which
+verifies a signing source's signature, translates with the source's pure adapter and
+records (the same validation and idempotency as `POST /api/v1/events` and
+`rollback-rate import`):
 
 - sources with a signature of their own (`authenticates=True`) are checked against the
   secret stored with `rollback-rate webhooks add SOURCE --secret ...`; no secret stored
@@ -20,7 +21,6 @@ Options come from query parameters so operators configure them in the webhook UR
 # and FastAPI must see their annotations (which name per-source dependencies) evaluated.
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -28,16 +28,12 @@ from fastapi.responses import Response
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 
-from rollback_rate.errors import SignatureMismatch
-from rollback_rate.ingest import record_events
+from rollback_rate.ledger import Ledger
 from rollback_rate.service.auth import require_scope
 from rollback_rate.service.errors import ERROR_RESPONSES, ApiError, ErrorEnvelope
-from rollback_rate.service.retry import with_retries
 from rollback_rate.service.routes_events import json_response, read_body
-from rollback_rate.service.state import get_database
-from rollback_rate.sources import SOURCES, Source, SourceOptions, Translation, get_source
-from rollback_rate.store import Database
-from rollback_rate.store.secrets import get_secret
+from rollback_rate.service.state import get_ledger
+from rollback_rate.sources import SOURCES, Source, SourceOptions, get_source
 
 router = APIRouter(tags=["webhooks"])
 
@@ -126,29 +122,23 @@ class WebhookIgnored(BaseModel):
 
 
 def deliver(
-    source: Source,
-    body: bytes,
-    headers: dict[str, str],
-    database: Database,
-    options: SourceOptions,
+    ledger: Ledger, source: Source, request: Request, body: bytes, options: SourceOptions
 ) -> Response:
-    """Translate an authenticated delivery and record its events.
+    """Hand an authenticated delivery to the ledger and answer what it did.
 
-    InvalidPayload (422, naming the field) and InvalidInput (422, every problem located
-    as `<source> event N`) propagate to the service's error handlers; nothing is stored.
+    InvalidPayload (422, naming the field), InvalidInput (422, every problem located as
+    `<source> event N`) and SignatureMismatch (401) propagate to the service's error
+    handlers; nothing is stored.
     """
-    translation: Translation = source.translate_http(body, headers, options)
-    if not translation.events:
-        reason = translation.ignored or f"the {source.name} payload records nothing"
-        return json_response({"status": "ignored", "reason": reason}, status=202)
-    raws = [(f"{source.name} event {n}", raw) for n, raw in enumerate(translation.events, 1)]
-    result = with_retries(lambda: record_events(database, raws))
+    delivery = ledger.deliver(source.name, body, _headers(request), options)
+    if delivery.ignored is not None:
+        return json_response({"status": "ignored", "reason": delivery.ignored}, status=202)
     return json_response(
         {
             "status": "recorded",
-            "stored": result.stored,
-            "duplicates": result.duplicates,
-            "events": [str(raw.get("id")) for _, raw in raws],
+            "stored": delivery.stored,
+            "duplicates": delivery.duplicates,
+            "events": delivery.event_ids,
         }
     )
 
@@ -184,10 +174,10 @@ def _stored_secret(source: Source) -> Callable[..., str]:
     )
 
     def dependency(
-        database: Annotated[Database, Depends(get_database)],
+        ledger: Annotated[Ledger, Depends(get_ledger)],
         _signature: Annotated[str | None, Depends(documented)],
     ) -> str:
-        secret = get_secret(database, source.name)
+        secret = ledger.webhook_secret(source.name)
         if not secret:
             raise ApiError(
                 401,
@@ -206,18 +196,14 @@ def _stored_secret(source: Source) -> Callable[..., str]:
 def _signed_route(source: Source) -> Callable[..., Response]:
     def receive(
         request: Request,
-        secret: Annotated[str, Depends(_stored_secret(source))],  # first: 401 before the body
+        _secret: Annotated[str, Depends(_stored_secret(source))],  # first: 401 before the body
         body: Annotated[bytes, Depends(read_body)],
-        database: Annotated[Database, Depends(get_database)],
+        ledger: Annotated[Ledger, Depends(get_ledger)],
         map_alias: MapAlias = None,
         environment: DefaultEnvironment = None,
     ) -> Response:
-        headers = _headers(request)
-        try:
-            source.verify(body, headers, secret, datetime.now(UTC))
-        except SignatureMismatch as exc:
-            raise ApiError(401, "signature_mismatch", str(exc)) from None
-        return deliver(source, body, headers, database, parse_options(map_alias, environment))
+        options = parse_options(map_alias, environment)
+        return deliver(ledger, source, request, body, options)
 
     return receive
 
@@ -227,12 +213,12 @@ def _token_route(source: Source) -> Callable[..., Response]:
         request: Request,
         _token: Annotated[Any, Depends(require_scope("ingest"))],  # first: no body read without
         body: Annotated[bytes, Depends(read_body)],
-        database: Annotated[Database, Depends(get_database)],
+        ledger: Annotated[Ledger, Depends(get_ledger)],
         map_alias: MapAlias = None,
         environment: DefaultEnvironment = None,
     ) -> Response:
         options = parse_options(map_alias, environment)
-        return deliver(source, body, _headers(request), database, options)
+        return deliver(ledger, source, request, body, options)
 
     return receive
 

@@ -1,27 +1,29 @@
 """Opening a database by URL: SQLite by default, PostgreSQL for a team.
 
-The same SQLAlchemy Core code runs on both; only connection set-up differs here.
+The same SQLAlchemy Core code runs on both; what differs lives in the backend
+(`backend.py`), chosen here from the URL.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from rollback_rate.errors import DatabaseUnavailable
+from rollback_rate.store.backend import Backend, backend_for_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration (a test checks it against the migrations themselves): a database
 # already there needs no Alembic at all, which spares every command importing it.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 ENV_VAR = "ROLLBACK_RATE_DB"
-_MIGRATION_LOCK = 7_202_611  # PostgreSQL advisory lock id: replicas migrate one at a time
 
 
 def default_url() -> str:
@@ -41,17 +43,32 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def redact(url: str) -> str:
+    """A URL fit to print: any user and password replaced by `***`, and any password
+    given as a query parameter too."""
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest.split("?", 1)[0]:
+        rest = "***@" + rest.split("@", 1)[1]
+    return _QUERY_SECRET.sub(r"\1=***", scheme + sep + rest)
+
+
+def redact_text(text: str) -> str:
+    """Any database URL or `password=...` inside a message, redacted."""
+    text = _URL_IN_TEXT.sub(lambda match: redact(match.group(0)), text)
+    return _QUERY_SECRET.sub(r"\1=***", text)
+
+
+_QUERY_SECRET = re.compile(r"(?i)\b(password|passwd|pwd|secret|token|sslpassword)=[^&\s'\"]*")
+_URL_IN_TEXT = re.compile(r"[a-z][a-z0-9+.-]*://[^\s'\"]+", re.IGNORECASE)
+
+
 class Database:
-    """An engine plus the few dialect facts the rest of the code needs."""
+    """An engine and the backend that knows its database's ways."""
 
     def __init__(self, url: str) -> None:
         self.url = normalise_url(url)
-        self.engine = _create_engine(self.url)
-        self.dialect = self.engine.dialect.name
-
-    @property
-    def is_postgres(self) -> bool:
-        return self.dialect == "postgresql"
+        self.backend: Backend = backend_for_url(self.url)
+        self.engine = self.backend.create_engine(self.url)
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -60,14 +77,16 @@ class Database:
             yield conn
 
     @contextmanager
-    def read(self) -> Iterator[Connection]:
-        """A read-only connection: a plain BEGIN on SQLite, so readers never block writers."""
+    def snapshot(self) -> Iterator[Connection]:
+        """A read-only transaction that sees one state of the database throughout, and
+        never blocks writers."""
         with self.engine.connect() as conn:
-            conn.execution_options(rollback_rate_read=True)
-            yield conn
+            conn = conn.execution_options(**self.backend.snapshot_options())
+            with conn.begin():
+                yield conn
 
     def current_revision(self) -> str | None:
-        with self.read() as conn:
+        with self.snapshot() as conn:
             if not inspect(conn).has_table("alembic_version"):
                 return None
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -82,23 +101,22 @@ class Database:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as conn:
-            if self.is_postgres:
-                conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK})
+            self.backend.lock_migrations(conn)
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
         return self.current_revision()
 
     def maintain(self) -> None:
-        """Refresh planner statistics (and, on PostgreSQL, the visibility map that lets
-        reports scan indexes alone) after a bulk load; autovacuum would, but later."""
-        if self.is_postgres:
-            with self.engine.connect() as conn:
-                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-                conn.exec_driver_sql("VACUUM (ANALYZE) events, deployments, orphan_rollbacks")
-        else:
-            with self.begin() as conn:
-                conn.exec_driver_sql("PRAGMA analysis_limit=1000")  # sampled: fast at any size
-                conn.exec_driver_sql("ANALYZE")
+        """Refresh planner statistics after a bulk load; autovacuum would, but later."""
+        self.backend.maintain(self.engine)
+
+    def ping(self) -> None:
+        """Raise DatabaseUnavailable unless a trivial query succeeds now."""
+        try:
+            with self.snapshot() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            raise DatabaseUnavailable(f"database {redact(self.url)} unreachable") from exc
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -111,53 +129,14 @@ def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
         if migrate:
             database.upgrade()
         else:
-            with database.read() as conn:
-                conn.execute(text("SELECT 1"))
+            database.ping()
     except OperationalError as exc:
         database.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise DatabaseUnavailable(
-            f"cannot open database {_redact(database.url)}: {reason}"
+            f"cannot open database {redact(database.url)}: {reason}"
         ) from None
     except SQLAlchemyError as exc:
         database.dispose()
-        raise DatabaseUnavailable(f"database {_redact(database.url)}: {exc}") from None
+        raise DatabaseUnavailable(f"database {redact(database.url)}: {exc}") from None
     return database
-
-
-def _redact(url: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    if "@" in rest:
-        rest = "***@" + rest.split("@", 1)[1]
-    return scheme + sep + rest
-
-
-def _create_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        path = url.split(":///", 1)[1] if ":///" in url else ""
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 60})
-        _configure_sqlite(engine)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
-
-
-def _configure_sqlite(engine: Engine) -> None:
-    # SQLAlchemy's recipe: take over pysqlite's transaction handling so BEGIN IMMEDIATE
-    # makes concurrent writers wait on busy_timeout instead of failing on lock upgrade.
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=60000")
-        cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: index inserts stay in memory
-        cursor.execute("PRAGMA temp_store=MEMORY")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # type: ignore[no-untyped-def]
-        read_only = conn.get_execution_options().get("rollback_rate_read", False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

@@ -62,6 +62,13 @@ streams = Table(
     Column("stack", Text, nullable=False, server_default="[]"),
     Column("last_ts", BigInteger),
     Column("last_seq", BigInteger),
+    # Counted deployments in the projection (kept with the stack), and recorded
+    # deployment and rollback events in the log, all and automated.
+    Column("deployments_counted", BigInteger, nullable=False, server_default="0"),
+    Column("deployments_recorded", BigInteger, nullable=False, server_default="0"),
+    Column("deployments_recorded_automated", BigInteger, nullable=False, server_default="0"),
+    Column("rollbacks_recorded", BigInteger, nullable=False, server_default="0"),
+    Column("rollbacks_recorded_automated", BigInteger, nullable=False, server_default="0"),
     UniqueConstraint("model", "environment", name="uq_streams_model_environment"),
 )
 

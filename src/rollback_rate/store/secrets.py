@@ -53,7 +53,7 @@ def add_secret(database: Database, source: str, secret: str, *, replace: bool = 
 
 
 def get_secret(database: Database, source: str) -> str | None:
-    with database.read() as conn:
+    with database.snapshot() as conn:
         value = conn.execute(
             select(webhook_secrets.c.secret).where(webhook_secrets.c.source == source)
         ).scalar_one_or_none()
@@ -61,7 +61,7 @@ def get_secret(database: Database, source: str) -> str | None:
 
 
 def list_secrets(database: Database) -> list[SecretInfo]:
-    with database.read() as conn:
+    with database.snapshot() as conn:
         rows = conn.execute(
             select(webhook_secrets.c.source, webhook_secrets.c.created_at).order_by(
                 webhook_secrets.c.source

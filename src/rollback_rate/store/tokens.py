@@ -102,7 +102,7 @@ def revoke_token(database: Database, name: str) -> TokenInfo:
 
 
 def list_tokens(database: Database) -> list[TokenInfo]:
-    with database.read() as conn:
+    with database.snapshot() as conn:
         rows = conn.execute(select(*api_tokens.c).order_by(api_tokens.c.id)).all()
     return [_info(row) for row in rows]
 
@@ -111,7 +111,7 @@ def find_token(database: Database, token: str) -> TokenInfo | None:
     """The active token with this value, or None (unknown, malformed or revoked)."""
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
-    with database.read() as conn:
+    with database.snapshot() as conn:
         row = conn.execute(
             select(*api_tokens.c).where(
                 api_tokens.c.token_hash == hash_token(token), api_tokens.c.revoked_at.is_(None)

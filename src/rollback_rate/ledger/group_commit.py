@@ -3,7 +3,7 @@
 A single-event POST spends most of its database time on per-transaction work (BEGIN,
 COMMIT, the WAL flush, the attribution round trips), so one writer thread per process
 takes every small request queued while its previous commit was in flight and stores them
-together with `store_groups`, each request answered with its own counts, exactly as if it
+together (`writes.write_groups`), each request answered with its own counts, exactly as if it
 had been recorded alone in queue order.
 
 Requests validate their own events first (an invalid request never enters the queue and
@@ -24,15 +24,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import DBAPIError
 
-from rollback_rate.events.model import EventRecord
-from rollback_rate.ingest import IngestResult, store_groups
-from rollback_rate.service.retry import with_retries
-from rollback_rate.store import Database
+from rollback_rate.events import EventRecord
+from rollback_rate.ledger.writes import IngestResult
 from rollback_rate.store.log import SMALL_BATCH
 
-log = logging.getLogger("rollback_rate.service")
+log = logging.getLogger("rollback_rate")
 
-MAX_REQUEST_EVENTS = 100  # larger requests take the direct path (their own transaction)
+MAX_GROUPED_EVENTS = 100  # larger batches take the direct path (their own transaction)
+CommitGroups = Callable[[Sequence[Sequence[EventRecord]]], list[IngestResult]]
 
 
 @dataclass
@@ -44,10 +43,11 @@ class _Pending:
 class GroupCommitter:
     """One writer thread (started on first use, stopped by `close`) and its queue."""
 
-    def __init__(self, get_database: Callable[[], Database], max_events: int = SMALL_BATCH) -> None:
+    def __init__(self, commit_groups: CommitGroups, max_events: int = SMALL_BATCH) -> None:
+        """`commit_groups` stores groups in one transaction (with retries), answering each."""
         if not 1 <= max_events <= SMALL_BATCH:
             raise ValueError(f"max_events must be 1 to {SMALL_BATCH}")
-        self._get_database = get_database
+        self._commit_groups = commit_groups
         self.max_events = max_events
         self._queue: deque[_Pending] = deque()
         self._ready = threading.Condition()
@@ -113,14 +113,7 @@ class GroupCommitter:
 
     def _commit(self, batch: list[_Pending]) -> None:
         try:
-            database = self._get_database()
-        except Exception as exc:
-            for pending in batch:
-                pending.future.set_exception(exc)
-            return
-        try:
-            groups = [pending.records for pending in batch]
-            results = with_retries(lambda: store_groups(database, groups))
+            results = self._commit_groups([pending.records for pending in batch])
         except Exception as exc:
             if len(batch) == 1 or _affects_everyone(exc):
                 for pending in batch:
@@ -132,15 +125,14 @@ class GroupCommitter:
                 type(exc).__name__,
             )
             for pending in batch:
-                self._commit_alone(database, pending)
+                self._commit_alone(pending)
             return
         for pending, result in zip(batch, results, strict=True):
             pending.future.set_result(result)
 
-    @staticmethod
-    def _commit_alone(database: Database, pending: _Pending) -> None:
+    def _commit_alone(self, pending: _Pending) -> None:
         try:
-            result = with_retries(lambda: store_groups(database, [pending.records]))[0]
+            result = self._commit_groups([pending.records])[0]
         except Exception as exc:
             pending.future.set_exception(exc)
         else:

@@ -1,4 +1,4 @@
-"""The pipeline runs one transaction's jobs in order, inline or on a writer thread."""
+"""The statement queue runs one transaction's jobs in order, inline or on a writer thread."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from rollback_rate.store.pipeline import Pipeline
+from rollback_rate.store.statement_queue import StatementQueue
 
 
 @pytest.mark.parametrize("threaded", [False, True])
@@ -20,11 +20,11 @@ def test_jobs_run_in_order_and_answer(threaded):
         done.append(n)
         return n * 10
 
-    with Pipeline() as pipeline:
+    with StatementQueue() as queue:
         if threaded:
-            pipeline.start_thread()
-        futures = [pipeline.submit(job, n) for n in range(50)]
-        assert pipeline.run(job, 50) == 500
+            queue.start_thread()
+        futures = [queue.submit(job, n) for n in range(50)]
+        assert queue.run(job, 50) == 500
     assert done == list(range(51))
     assert [f.result() for f in futures] == [n * 10 for n in range(50)]
     on_writer = any(name.startswith("rollback-rate-writer") for name in threads)
@@ -36,21 +36,21 @@ def test_the_first_error_of_a_fire_and_forget_job_is_raised(threaded):
     def fail(message: str) -> None:
         raise RuntimeError(message)
 
-    with pytest.raises(RuntimeError, match="first"), Pipeline() as pipeline:
+    with pytest.raises(RuntimeError, match="first"), StatementQueue() as queue:
         if threaded:
-            pipeline.start_thread()
-        pipeline.submit(fail, "first")
-        pipeline.submit(fail, "second")
-        pipeline.submit(lambda: None)
+            queue.start_thread()
+        queue.submit(fail, "first")
+        queue.submit(fail, "second")
+        queue.submit(lambda: None)
 
 
 def test_a_writer_thread_shortens_the_switch_interval_while_it_runs():
     usual = sys.getswitchinterval()
-    with Pipeline() as pipeline:
-        pipeline.start_thread()
+    with StatementQueue() as queue:
+        queue.start_thread()
         assert sys.getswitchinterval() < usual
     assert sys.getswitchinterval() == usual
-    with pytest.raises(ValueError), Pipeline() as pipeline:
-        pipeline.start_thread()
+    with pytest.raises(ValueError), StatementQueue() as queue:
+        queue.start_thread()
         raise ValueError("the load failed")
     assert sys.getswitchinterval() == usual

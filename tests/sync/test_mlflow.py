@@ -25,16 +25,26 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from rollback_rate import build_report, parse_query
-from rollback_rate.attribution import live_versions
 from rollback_rate.cli.app import app
 from rollback_rate.sources import SourceOptions
 from rollback_rate.sources.mlflow import SOURCE as WEBHOOK
-from rollback_rate.sources.mlflow_registry import MLflowSyncError
-from rollback_rate.sources.mlflow_sync import SyncResult, sync_mlflow
 from rollback_rate.store import Database
 from rollback_rate.store.schema import events
-from tests.helpers import deploy, load, rollback
+from rollback_rate.sync import mlflow as sync_module
+from rollback_rate.sync.mlflow import SyncResult
+from rollback_rate.sync.mlflow_registry import MLflowSyncError
+from tests.helpers import deploy, ledger_of, load, overall, rollback
+
+
+def sync_mlflow(database: Database, *args, **kwargs) -> SyncResult:  # type: ignore[no-untyped-def]
+    return sync_module.sync_mlflow(ledger_of(database), *args, **kwargs)
+
+
+def live_versions(
+    database: Database, models: list[str] | None = None
+) -> dict[tuple[str, str], str | None]:
+    return {key: position.live for key, position in ledger_of(database).streams(models).items()}
+
 
 MLFLOW_ENV = "ROLLBACK_RATE_TEST_MLFLOW"
 API = "/api/2.0/mlflow"
@@ -163,9 +173,7 @@ def _moves(result: SyncResult) -> list[tuple[str, str, str | None, str]]:
 
 
 def _overall(database: Database, model: str) -> dict[str, object]:
-    query = parse_query(window="7d", as_of=None, model=model)
-    overall: dict[str, object] = build_report(database, query).as_dict()["overall"]
-    return overall
+    return overall(database, as_of=None, model=model)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- real server
@@ -193,13 +201,12 @@ def test_missed_moves_are_recorded_and_the_rollback_inferred(
     assert overall["deployments"] == 2
     assert overall["rollbacks"] == 1
     assert overall["orphan_rollbacks"] == 0
-    with db.read() as conn:
-        assert live_versions(conn, [model]) == {(model, "champion"): "1"}
+    assert live_versions(db, [model]) == {(model, "champion"): "1"}
 
     again = sync_mlflow(db, mlflow_url, models=[model])
     assert _moves(again) == [("champion", "1", "1", "unchanged")]
     assert again.recorded == 0
-    with db.read() as conn:
+    with db.snapshot() as conn:
         count = conn.execute(sa.select(sa.func.count()).select_from(events)).scalar_one()
     assert count == 3
 
@@ -224,7 +231,7 @@ def test_times_follow_the_registry_then_the_sync_clock(
     before = datetime.now(UTC)
     back = sync_mlflow(db, mlflow_url, models=[model]).outcomes[0]
 
-    with db.read() as conn:
+    with db.snapshot() as conn:
         rows = conn.execute(
             sa.select(events.c.version, events.c.ts, events.c.event_id).order_by(events.c.seq)
         ).all()
@@ -297,11 +304,10 @@ def test_alias_map_and_alias_filter(db: Database, mlflow_url: str, registry: Reg
         ("challenger", "1", None, "recorded"),
         ("production", "2", "2", "unchanged"),
     ]
-    with db.read() as conn:
-        assert live_versions(conn, [model]) == {
-            (model, "production"): "2",
-            (model, "challenger"): "1",
-        }
+    assert live_versions(db, [model]) == {
+        (model, "production"): "2",
+        (model, "challenger"): "1",
+    }
 
 
 def test_aliases_that_disagree_on_one_environment_record_nothing(
@@ -317,8 +323,7 @@ def test_aliases_that_disagree_on_one_environment_record_nothing(
     assert {o.action for o in result.outcomes} == {"conflict"}
     assert result.conflicts == 2 and result.recorded == 0
     assert "champion=1" in (result.outcomes[0].note or "")
-    with db.read() as conn:
-        assert live_versions(conn, [model]) == {}
+    assert live_versions(db, [model]) == {}
 
 
 def test_search_walks_every_page(db: Database, mlflow_url: str, registry: Registry) -> None:
@@ -329,8 +334,7 @@ def test_search_walks_every_page(db: Database, mlflow_url: str, registry: Regist
     assert result.models >= 3
     seen = {o.model for o in result.outcomes}
     assert set(names) <= seen
-    with db.read() as conn:
-        live = live_versions(conn, names)
+    live = live_versions(db, names)
     assert live == {(name, "champion"): "1" for name in names}
 
 
@@ -441,12 +445,11 @@ def test_live_versions_reads_the_top_of_each_stack(db: Database) -> None:
             rollback("b", "2026-01-02T09:00:00Z"),  # nothing left live
         ],
     )
-    with db.read() as conn:
-        assert live_versions(conn) == {
-            ("a", "production"): "1",
-            ("a", "staging"): "7",
-            ("b", "production"): None,
-        }
-        assert live_versions(conn, ["a"]) == {("a", "production"): "1", ("a", "staging"): "7"}
-        assert live_versions(conn, []) == {}
-        assert live_versions(conn, ["unknown"]) == {}
+    assert live_versions(db) == {
+        ("a", "production"): "1",
+        ("a", "staging"): "7",
+        ("b", "production"): None,
+    }
+    assert live_versions(db, ["a"]) == {("a", "production"): "1", ("a", "staging"): "7"}
+    assert live_versions(db, []) == {}
+    assert live_versions(db, ["unknown"]) == {}

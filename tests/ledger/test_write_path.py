@@ -6,13 +6,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rollback_rate import record_events
 from rollback_rate.errors import InvalidInput
-from tests.helpers import deploy, load, overall, report, rollback
+from tests.helpers import deploy, ledger_of, load, overall, report, rollback
 
 
 def located(events):
     return [(f"[{i}]", e) for i, e in enumerate(events)]
+
+
+def record_events(database, raws, **options):
+    return ledger_of(database).record_stream(raws, **options)
 
 
 def test_same_id_twice_is_a_duplicate_not_a_second_event(db):
@@ -125,7 +128,7 @@ def test_result_does_not_depend_on_arrival_order(fresh_sqlite_url, events, seed)
 def test_a_bulk_load_leaves_the_garbage_collector_as_it_found_it(sqlite_db):
     import gc
 
-    from rollback_rate.ingest import CHUNK
+    from rollback_rate.ledger.writes import CHUNK
 
     events = [deploy("m", str(i), "2026-01-01T00:00:00Z") for i in range(CHUNK + 1)]
     assert gc.isenabled()
@@ -150,7 +153,7 @@ def test_a_bulk_import_equals_the_same_history_recorded_in_small_batches(
     from rollback_rate.events import read_events
     from rollback_rate.store import open_database
 
-    generator = Path(__file__).parent.parent / "benchmarks" / "generate.py"
+    generator = Path(__file__).parents[2] / "benchmarks" / "generate.py"
     spec = importlib.util.spec_from_file_location("benchmark_generate", generator)
     assert spec is not None and spec.loader is not None
     generate = importlib.util.module_from_spec(spec)

@@ -1,22 +1,29 @@
-"""`validate_events` and `store_groups`: several batches in one transaction, each answered
-as if it had been recorded on its own, in order."""
+"""`validate_events` and `write_groups` (group commit): several batches in one
+transaction, each answered as if it had been recorded on its own, in order."""
 
 from __future__ import annotations
 
 import pytest
 
-from rollback_rate import record_events
 from rollback_rate.errors import InvalidInput
-from rollback_rate.ingest import store_groups, validate_events
+from rollback_rate.ledger.writes import validate_events, write_groups
 from rollback_rate.store import Database, append_events
 from rollback_rate.store.log import SMALL_BATCH
-from tests.helpers import deploy, report, rollback
+from tests.helpers import deploy, ledger_of, report, rollback
 
 AS_OF = "2026-02-01T00:00:00Z"
 
 
 def located(events, prefix="[{}]"):  # type: ignore[no-untyped-def]
     return [(prefix.format(i), e) for i, e in enumerate(events)]
+
+
+def record_events(database, raws):  # type: ignore[no-untyped-def]
+    return ledger_of(database).record_stream(raws)
+
+
+def store_groups(database, groups):  # type: ignore[no-untyped-def]
+    return write_groups(database, groups)[0]
 
 
 def counts(results):  # type: ignore[no-untyped-def]
@@ -44,11 +51,11 @@ def test_per_group_counts_follow_sequential_semantics(db):
     ]
     results = store_groups(db, [validate_events(located(g)) for g in groups])
     assert counts(results) == [(2, 1), (1, 2), (0, 0), (1, 1)]
-    with db.read() as conn:
+    with db.snapshot() as conn:
         ids = [row[0] for row in conn.exec_driver_sql("SELECT event_id FROM events ORDER BY seq")]
     assert ids[:4] == ["old", "a", "b", "c"] and len(ids) == 5
     # the first row of a duplicated id is the one kept
-    with db.read() as conn:
+    with db.snapshot() as conn:
         version = conn.exec_driver_sql("SELECT version FROM events WHERE event_id = 'a'").scalar()
     assert version == "1"
 
@@ -75,7 +82,7 @@ def _history() -> list[list[dict]]:  # type: ignore[type-arg]
 
 def _snapshot(database: Database) -> tuple[object, ...]:
     """Log order, projection and report, with seqs replaced by event ids."""
-    with database.read() as conn:
+    with database.snapshot() as conn:
         log = conn.exec_driver_sql("SELECT event_id FROM events ORDER BY seq").all()
         projection = conn.exec_driver_sql(
             "SELECT e.event_id, d.version, d.deployed_at, d.rolled_back_at, r.event_id, "

@@ -49,19 +49,15 @@ from typing import Any
 
 import httpx
 
-from rollback_rate.attribution.live import stream_positions
-from rollback_rate.ingest import record_event
+from rollback_rate.aggregation import StreamPosition
+from rollback_rate.ledger import Ledger
 from rollback_rate.sources.base import event, format_utc
-from rollback_rate.sources.mlflow_registry import (
-    PAGE_SIZE,
-    Registry,
-    connect,
-)
-from rollback_rate.store import Database
+from rollback_rate.sync.mlflow_registry import PAGE_SIZE, Registry, connect
 from rollback_rate.timeutil import from_micros, to_micros
 
 SOURCE = "mlflow"
 ID_MAX_LENGTH = 200  # the canonical event id limit
+_NEW_STREAM = StreamPosition(live=None, last_ts=None, last_event_id=None)
 
 
 # --------------------------------------------------------------------------- results
@@ -120,13 +116,6 @@ class SyncResult:
 
 
 @dataclass(frozen=True)
-class _StreamState:
-    live: str | None
-    last_ts: int | None
-    last_event_id: str | None
-
-
-@dataclass(frozen=True)
 class _Target:
     model: str
     environment: str
@@ -135,7 +124,7 @@ class _Target:
 
 
 def sync_mlflow(
-    database: Database,
+    ledger: Ledger,
     client_or_base_url: httpx.Client | str,
     *,
     aliases: Iterable[str] | None = None,
@@ -159,7 +148,7 @@ def sync_mlflow(
     if isinstance(client_or_base_url, str):
         with connect(client_or_base_url) as client:
             return sync_mlflow(
-                database,
+                ledger,
                 client,
                 aliases=aliases,
                 alias_map=alias_map,
@@ -186,10 +175,10 @@ def sync_mlflow(
     if not targets:
         return result
 
-    state = _stream_states(database, {t.model for t in targets})
+    positions = ledger.streams({t.model for t in targets})
     for target in targets:
-        current = state.get((target.model, target.environment), _StreamState(None, None, None))
-        result.outcomes.append(_reconcile(database, registry, target, current, moment))
+        current = positions.get((target.model, target.environment), _NEW_STREAM)
+        result.outcomes.append(_reconcile(ledger, registry, target, current, moment))
     result.outcomes.sort(key=lambda o: (o.model, o.environment, o.alias))
     return result
 
@@ -240,18 +229,11 @@ def _targets(
     return targets, conflicts
 
 
-def _stream_states(database: Database, models: set[str]) -> dict[tuple[str, str], _StreamState]:
-    """Live version, last event time and last event id of each stream of ``models``."""
-    with database.read() as conn:
-        positions = stream_positions(conn, models)
-    return {key: _StreamState(p.live, p.last_ts, p.last_event_id) for key, p in positions.items()}
-
-
 def _reconcile(
-    database: Database,
+    ledger: Ledger,
     registry: Registry,
     target: _Target,
-    current: _StreamState,
+    current: StreamPosition,
     moment: datetime,
 ) -> AliasOutcome:
     alias = target.aliases[0]
@@ -283,7 +265,7 @@ def _reconcile(
         synced_at=format_utc(moment),
         timestamp_basis=basis,
     )
-    stored = record_event(database, raw, location=f"mlflow {target.model}@{alias}").stored
+    stored = ledger.record(raw, location=f"mlflow {target.model}@{alias}").stored
     return replace(
         outcome,
         action="recorded" if stored else "duplicate",

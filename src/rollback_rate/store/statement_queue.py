@@ -4,12 +4,13 @@ A bulk import spends about as long waiting for PostgreSQL (inserting a chunk, up
 its indexes) as working in Python (decoding the next chunk, attributing the last one).
 Handing the statements to a single writer thread lets the two overlap: the server works
 on another core while this process goes on, and the thread needs the GIL only to format
-rows. The thread is the connection's only user while jobs are queued; callers that need
-an answer wait for it, the rest are fire and forget, and `drain` raises the first error.
+rows. The thread is the connection's only user while statements are queued; callers that
+need an answer wait for it, the rest are fire and forget, and `drain` raises the first
+error.
 
 SQLite does its work inside this process, under the GIL, where a thread would only add
 switching, so there (and for small batches, where a thread would cost more than it
-saves) the pipeline runs each job at once.
+saves) the queue runs each statement at once: the backend says which (`threaded_writer`).
 """
 
 from __future__ import annotations
@@ -49,22 +50,22 @@ def _writer_stopped() -> None:
             sys.setswitchinterval(_usual_interval)
 
 
-class Pipeline:
-    """Ordered execution of database jobs for one transaction."""
+class StatementQueue:
+    """Ordered execution of one transaction's database work, inline or on a writer thread."""
 
     def __init__(self) -> None:
         self._executor: ThreadPoolExecutor | None = None
         self._pending: list[Future[Any]] = []
 
     def start_thread(self) -> None:
-        """Run the jobs submitted from now on in a writer thread."""
+        """Run the work submitted from now on in a writer thread."""
         if self._executor is None:
             self.drain()
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="rollback-rate-writer")
             _writer_started()
 
     def submit(self, job: Callable[..., T], *args: Any) -> Future[T]:
-        """Queue `job(*args)` after every job already queued."""
+        """Queue `job(*args)` after everything already queued."""
         if self._executor is None:
             done: Future[T] = Future()
             try:
@@ -84,7 +85,7 @@ class Pipeline:
         return self.submit(job, *args).result()
 
     def drain(self) -> None:
-        """Wait for every queued job; raise the first error any of them had."""
+        """Wait for everything queued; raise the first error any of it had."""
         pending, self._pending = self._pending, []
         first: BaseException | None = None
         for future in pending:
@@ -94,7 +95,7 @@ class Pipeline:
         if first is not None:
             raise first
 
-    def __enter__(self) -> Pipeline:
+    def __enter__(self) -> StatementQueue:
         return self
 
     def __exit__(

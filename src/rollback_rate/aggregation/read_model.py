@@ -1,0 +1,93 @@
+"""The read model: every question asked of the projection and the log, each answered
+from one snapshot of the database.
+
+A report, the models overview or a scrape is several queries; read in one snapshot
+(`Database.snapshot`), they never mix two states of the projection, even while imports
+commit. Nothing here writes, and nothing above it writes SQL: the façade asks here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import exists, select
+
+from rollback_rate.aggregation.audit import AuditPage, AuditQuery, audit_page
+from rollback_rate.aggregation.failures import FailedRollbacks, failed_rollbacks
+from rollback_rate.aggregation.gauges import StreamGauge, stream_gauges
+from rollback_rate.aggregation.query import ReportQuery
+from rollback_rate.aggregation.sql import Counts, Key, aggregate_many
+from rollback_rate.aggregation.streams import (
+    StreamPosition,
+    StreamRow,
+    stream_positions,
+    stream_rows,
+)
+from rollback_rate.store import Database
+from rollback_rate.store.schema import events
+
+
+@dataclass(frozen=True)
+class ReportCounts:
+    """Everything a report is computed from: tallies overall, per group and per period."""
+
+    overall: Counts
+    groups: dict[Key, Counts] = field(default_factory=dict)
+    periods: dict[Key, Counts] = field(default_factory=dict)
+    failed_rollbacks: FailedRollbacks = field(default_factory=FailedRollbacks)
+
+
+class ReadModel:
+    """Read-only answers over one database; each method reads one snapshot."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def report_counts(self, query: ReportQuery) -> ReportCounts:
+        """The tallies of a report: overall, by `query.by`, by `query.period`."""
+        with self.database.snapshot() as conn:
+            groupings: list[tuple[str, ...]] = [(), query.by] if query.by else [()]
+            if query.period:
+                groupings.append((query.period,))
+            found = aggregate_many(conn, query, groupings)
+            failures = failed_rollbacks(conn, query)
+        return ReportCounts(
+            overall=found[0][()],
+            groups=found[1] if query.by else {},
+            periods=found[-1] if query.period else {},
+            failed_rollbacks=failures,
+        )
+
+    def models(self, query: ReportQuery) -> tuple[dict[Key, Counts], list[StreamRow]]:
+        """Tallies per (model, environment) and the streams' rows, in one snapshot."""
+        per_stream = ReportQuery(
+            as_of=query.as_of,
+            window=query.window,
+            by=("model", "environment"),
+            model=query.model,
+            environment=query.environment,
+        )
+        with self.database.snapshot() as conn:
+            [counts] = aggregate_many(conn, per_stream, [per_stream.by])
+            rows = stream_rows(conn, query.model, query.environment)
+        return counts, rows
+
+    def stream_positions(
+        self, models: Iterable[str] | None = None
+    ) -> dict[tuple[str, str], StreamPosition]:
+        with self.database.snapshot() as conn:
+            return stream_positions(conn, models)
+
+    def audit_page(self, query: AuditQuery) -> AuditPage:
+        with self.database.snapshot() as conn:
+            return audit_page(conn, query)
+
+    def gauges(self, as_of: int, window: int) -> list[StreamGauge]:
+        with self.database.snapshot() as conn:
+            return stream_gauges(conn, as_of, window)
+
+    def is_empty(self) -> bool:
+        """No event was ever recorded."""
+        with self.database.snapshot() as conn:
+            return not conn.execute(select(exists().select_from(events))).scalar()

@@ -1,0 +1,99 @@
+"""Buffers projection rows so attribution writes in batches across streams, not row by row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+
+from rollback_rate.attribution.changes import ChangeLog
+from rollback_rate.attribution.stack import Deployed, Orphaned, Outcome, RolledBack
+from rollback_rate.store.backend import backend_of
+from rollback_rate.store.statement_queue import StatementQueue
+from rollback_rate.timeutil import MICROS_PER_DAY, periods, periods_of_day
+
+_FLUSH_AT = 10_000
+_NOT_YET = (None, None, None, None)  # a deployment's rollback columns, until rolled back
+_DEPLOYMENT_COLUMNS = ("seq", "stream_id", "model", "environment", "team", "version",
+                       "deployed_at", "week", "month", "rolled_back_at", "rollback_seq",
+                       "rollback_automated", "rollback_cause")  # fmt: skip
+# Sets of columns that are None together: the team; the rollback, until there is one; its
+# cause (SQLite leaves an empty set out of the insert rather than bind None).
+_DEPLOYMENT_NULLABLE = ((4,), (9, 10, 11), (12,))
+_ORPHAN_COLUMNS = ("seq", "stream_id", "model", "environment", "team", "at", "week", "month",
+                   "automated", "cause")  # fmt: skip
+_ORPHAN_NULLABLE = ((4,), (9,))
+_MARK_ROLLED_BACK = (
+    "UPDATE deployments SET rolled_back_at = ?, rollback_seq = ?, "
+    "rollback_automated = ?, rollback_cause = ? WHERE seq = ?"
+)
+
+
+class ProjectionWriter:
+    """Turns outcomes into projection rows, buffered, handed to the statement queue."""
+
+    def __init__(
+        self, conn: Connection, queue: StatementQueue, changes: ChangeLog | None = None
+    ) -> None:
+        self.conn = conn
+        self.backend = backend_of(conn)
+        self.queue = queue
+        self.changes = changes
+        self.base: tuple[int, str, str] = (0, "", "")
+        self.new: dict[int, list[Any]] = {}
+        self.updates: list[Sequence[Any]] = []
+        self.orphans: list[Sequence[Any]] = []
+
+    def stream(self, stream_id: int, model: str, environment: str) -> None:
+        self.base = (stream_id, model, environment)
+
+    def record(self, outcomes: Iterable[Outcome]) -> int:
+        """Buffer the rows of one event's outcomes; return how many deployments it counted."""
+        counted = 0
+        for outcome in outcomes:
+            if type(outcome) is Deployed:  # the common case: inline, no calls
+                seq, ts, version, team = outcome
+                week_and_month = periods_of_day(ts // MICROS_PER_DAY)
+                self.new[seq] = [seq, *self.base, team, version, ts, *week_and_month, *_NOT_YET]
+                counted += 1
+            elif type(outcome) is RolledBack:
+                self._rolled_back(outcome)
+            elif type(outcome) is Orphaned:
+                week, month = periods(outcome.at)
+                self.orphans.append(
+                    (outcome.seq, *self.base, outcome.team, outcome.at, week, month,
+                     outcome.automated, outcome.cause)
+                )  # fmt: skip
+        if self.changes is not None and outcomes:
+            self.changes.record(self.base[0], outcomes)
+        if len(self.new) + len(self.updates) + len(self.orphans) >= _FLUSH_AT:
+            self.flush()
+        return counted
+
+    def _rolled_back(self, outcome: RolledBack) -> None:
+        rolled_back = [outcome.at, outcome.rollback_seq, outcome.automated, outcome.cause]
+        pending = self.new.get(outcome.deployment_seq)
+        if pending is not None:  # still buffered: written rolled back in the first place
+            pending[9:13] = rolled_back
+        else:
+            self.updates.append((*rolled_back, outcome.deployment_seq))
+
+    def flush(self) -> None:
+        """Hand the buffered rows to the queue (they are its from now on)."""
+        if self.new or self.updates or self.orphans:
+            batch = (list(self.new.values()), self.updates, self.orphans)
+            self.new, self.updates, self.orphans = {}, [], []
+            self.queue.submit(self._write, *batch)
+
+    def _write(
+        self, new: list[list[Any]], updates: list[Sequence[Any]], orphans: list[Sequence[Any]]
+    ) -> None:
+        backend = self.backend
+        backend.insert_rows(
+            self.conn, "deployments", _DEPLOYMENT_COLUMNS, new, _DEPLOYMENT_NULLABLE
+        )
+        backend.execute_many(self.conn, _MARK_ROLLED_BACK, updates)
+        backend.insert_rows(
+            self.conn, "orphan_rollbacks", _ORPHAN_COLUMNS, orphans, _ORPHAN_NULLABLE
+        )

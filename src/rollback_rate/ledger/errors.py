@@ -1,0 +1,32 @@
+"""Database failures become domain errors at the façade, so no edge handles SQLAlchemy.
+
+A failure mid-command rolled its transaction back: nothing from the command was stored.
+Connection-level failures (the server went away, a lock timed out, a deadlock outlived
+its retries) are `DatabaseUnavailable`, worth trying again; anything else is a
+`DatabaseError`. Messages carry the driver's first line with any credentials in a URL
+redacted; edges that answer unauthenticated callers do not show them at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+
+from rollback_rate.errors import DatabaseError, DatabaseUnavailable
+from rollback_rate.store.database import redact_text
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Re-raise SQLAlchemy's errors as the domain's."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        reason = redact_text(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
+        transient = isinstance(exc, OperationalError | InterfaceError) or (
+            isinstance(exc, DBAPIError) and exc.connection_invalidated
+        )
+        error = DatabaseUnavailable if transient else DatabaseError
+        raise error(f"database error, nothing from this command was stored: {reason}") from exc

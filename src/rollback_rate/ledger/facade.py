@@ -1,0 +1,393 @@
+"""`Ledger`: the one library in front of the pipeline, for every edge.
+
+The CLI, the HTTP service, webhooks, sync jobs and the demo call only this class, the way
+sqlite-utils' CLI calls only `Database`/`Table` and datasette's views call `Datasette`.
+Behind it: one write path (validation, chunking, group commit where requests are
+concurrent, deadlock retries, the after-commit hook) and one read model (every SELECT,
+each answer in one snapshot). Database failures come out as `DatabaseError`.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any, ParamSpec, TypeVar
+
+from rollback_rate.aggregation import (
+    AuditPage,
+    AuditQuery,
+    ReadModel,
+    ReportQuery,
+    StreamPosition,
+)
+from rollback_rate.attribution import ChangeLog
+from rollback_rate.errors import InvalidOption
+from rollback_rate.events import EventRecord
+from rollback_rate.ledger.commits import Committed, Subscriber, notify
+from rollback_rate.ledger.errors import database_errors
+from rollback_rate.ledger.group_commit import MAX_GROUPED_EVENTS, GroupCommitter
+from rollback_rate.ledger.inputs import ImportResult, located_file_events, located_json_body
+from rollback_rate.ledger.retry import with_retries
+from rollback_rate.ledger.webhooks import Delivery, deliver
+from rollback_rate.ledger.writes import (
+    IngestResult,
+    RawEvent,
+    rebuild,
+    validate_events,
+    write_events,
+    write_groups,
+)
+from rollback_rate.metrics import (
+    Report,
+    StreamFigures,
+    build_report,
+    models_overview,
+    stream_figures,
+)
+from rollback_rate.sources import SourceOptions
+from rollback_rate.store import Database, open_database
+from rollback_rate.store.backend import backend_for_url
+from rollback_rate.store.database import default_url, normalise_url
+from rollback_rate.store.secrets import (
+    SecretInfo,
+    add_secret,
+    get_secret,
+    list_secrets,
+    remove_secret,
+)
+from rollback_rate.store.tokens import (
+    TokenInfo,
+    create_token,
+    find_token,
+    list_tokens,
+    revoke_token,
+    touch_token,
+)
+from rollback_rate.timeutil import now_micros
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _translated(method: Callable[P, T]) -> Callable[P, T]:
+    """Database failures inside `method` come out as DatabaseError."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        with database_errors():
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
+class Ledger:
+    """Deployments and rollbacks recorded, attributed and reported, in one database.
+
+    Built from a database URL (None: `ROLLBACK_RATE_DB` or the default SQLite file) or
+    an open `Database`. The database is opened (and migrated) on first use, so a service
+    can start while it is down; a failed opening is tried again on the next call.
+    """
+
+    def __init__(
+        self,
+        database: str | Database | None = None,
+        *,
+        group_commit: bool = True,
+        migrate: bool = True,
+    ) -> None:
+        self._given = database if isinstance(database, Database) else None
+        self._url = database if isinstance(database, str) else None
+        self._database: Database | None = self._given
+        self._migrate = migrate
+        self._opening = threading.Lock()
+        self._subscribers: list[Subscriber] = []
+        self._committer = GroupCommitter(self._commit_groups) if group_commit else None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def url(self) -> str:
+        """The database URL, as given or defaulted."""
+        if self._database is not None:
+            return self._database.url
+        return self._url or default_url()
+
+    @property
+    def one_writer_at_a_time(self) -> bool:
+        """Writers queue on one lock (SQLite): more service workers do not write faster."""
+        return not backend_for_url(normalise_url(self.url)).concurrent_writers
+
+    @property
+    def database(self) -> Database:
+        """The open database (opened and migrated now if it was not yet)."""
+        database = self._database
+        if database is not None:
+            return database
+        with self._opening:
+            if self._database is None:
+                self._database = open_database(self.url, migrate=self._migrate)
+            return self._database
+
+    def close(self) -> None:
+        """Answer queued writes, then release the database (unless it was given open)."""
+        if self._committer is not None:
+            self._committer.close()
+        with self._opening:
+            if self._database is not None and self._database is not self._given:
+                self._database.dispose()
+                self._database = None
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @_translated
+    def ping(self) -> None:
+        """Raise DatabaseUnavailable unless the database answers now."""
+        self.database.ping()
+
+    # ------------------------------------------------------------------ the hook
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        """Call `subscriber` after every committed write with what it changed; returns a
+        function that unsubscribes it."""
+        self._subscribers.append(subscriber)
+        return lambda: self._subscribers.remove(subscriber)
+
+    # ------------------------------------------------------------------ writes
+
+    def record(self, event: Mapping[str, Any], *, location: str = "event") -> IngestResult:
+        """Record one event (a pipeline step, a sync job)."""
+        return self.record_batch([event], locations=[location])
+
+    @_translated
+    def record_batch(
+        self,
+        events: Sequence[Mapping[str, Any] | EventRecord],
+        *,
+        locations: Sequence[str] | None = None,
+    ) -> IngestResult:
+        """Record a batch atomically: any invalid event raises InvalidInput, each problem
+        located (`[3]`, or the given locations), and nothing is stored. Small batches from
+        concurrent callers share a transaction (group commit); every batch is retried
+        whole when the database aborts it to break a deadlock."""
+        where = locations or [f"[{index}]" for index in range(len(events))]
+        raws = list(zip(where, events, strict=True))
+        if self._committer is not None and len(raws) <= MAX_GROUPED_EVENTS:
+            return self._committer.submit(validate_events(raws))
+        return self._write(lambda changes: write_events(self.database, raws, changes=changes))
+
+    @_translated
+    def record_stream(
+        self, raws: Iterable[RawEvent], *, skip_invalid: bool = False
+    ) -> IngestResult:
+        """Record located raw events of any number, read once, in constant memory: atomic
+        unless `skip_invalid` (then the valid ones are stored and the rest listed).
+
+        A one-shot stream cannot be read again, so it is not retried; a list is."""
+        if isinstance(raws, Sequence):
+            return self._write(
+                lambda changes: write_events(
+                    self.database, raws, skip_invalid=skip_invalid, changes=changes
+                )
+            )
+        result, committed = write_events(
+            self.database, raws, skip_invalid=skip_invalid, changes=self._change_log()
+        )
+        self._notify(committed)
+        return result
+
+    def record_json(self, body: bytes, *, max_events: int) -> tuple[int, IngestResult]:
+        """Record the events of a JSON body (one object or an array of at most
+        `max_events`); how many it held, and what was stored."""
+        raws = located_json_body(body, max_events)
+        locations = [location for location, _ in raws]
+        return len(raws), self.record_batch([raw for _, raw in raws], locations=locations)
+
+    def import_file(
+        self,
+        file: str | Path | IO[bytes],
+        fmt: str | None = None,
+        *,
+        skip_invalid: bool = False,
+        options: SourceOptions | None = None,
+        wrap: Callable[[IO[bytes]], IO[bytes]] | None = None,
+    ) -> ImportResult:
+        """Import a file of events (`jsonl`, `csv`, detected when `fmt` is None) or of a
+        source's payloads (`fmt` names the source), streamed. A path is opened again if
+        the database aborts the import to break a deadlock; a stream cannot be. `wrap`
+        wraps each opened file (a progress bar)."""
+        if isinstance(file, str | Path):
+            path = Path(file)
+            if not path.is_file():
+                raise InvalidOption(f"{file} is not a readable file", "file")
+
+            def attempt(changes: ChangeLog | None) -> tuple[ImportResult, Committed | None]:
+                with path.open("rb") as handle:
+                    return self._import(handle, path.name, fmt, skip_invalid, options, wrap,
+                                        changes)  # fmt: skip
+
+            with database_errors():
+                return self._write(attempt)
+        with database_errors():
+            result, committed = self._import(
+                file, "-", fmt, skip_invalid, options, wrap, self._change_log()
+            )
+        self._notify(committed)
+        return result
+
+    def deliver(
+        self,
+        source: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        options: SourceOptions | None = None,
+    ) -> Delivery:
+        """A webhook delivery: verified against the source's stored secret (for sources
+        that sign), translated by the source's adapter, recorded as one batch."""
+        return deliver(self, source, body, headers, options or SourceOptions())
+
+    @_translated
+    def rebuild(self) -> int:
+        """Replay every stream's attribution from the log; returns how many streams."""
+        count, committed = rebuild(self.database, self._change_log())
+        self._notify(committed)
+        return count
+
+    @_translated
+    def maintain(self) -> None:
+        """Refresh the database's planner statistics (after a large import)."""
+        self.database.maintain()
+
+    @_translated
+    def upgrade(self) -> tuple[str | None, str | None]:
+        """Migrate to the newest schema; the revisions before and after."""
+        database = self._database or open_database(self.url, migrate=False)
+        try:
+            before = database.current_revision()
+            return before, database.upgrade()
+        finally:
+            if database is not self._database:
+                database.dispose()
+
+    # ------------------------------------------------------------------ reads
+
+    @_translated
+    def report(self, query: ReportQuery) -> Report:
+        """The Model Rollback Rate report the query asks for."""
+        return build_report(query, ReadModel(self.database).report_counts(query))
+
+    @_translated
+    def models(self, query: ReportQuery) -> dict[str, Any]:
+        """Per model and environment: live version, last deployment and rollback, rate."""
+        counts, rows = ReadModel(self.database).models(query)
+        return models_overview(query, counts, rows)
+
+    @_translated
+    def streams(self, models: Iterable[str] | None = None) -> dict[tuple[str, str], StreamPosition]:
+        """Each stream's live version and last event, by (model, environment)."""
+        return ReadModel(self.database).stream_positions(models)
+
+    @_translated
+    def events(self, query: AuditQuery) -> AuditPage:
+        """A page of the event log in arrival order (the audit trail)."""
+        return ReadModel(self.database).audit_page(query)
+
+    @_translated
+    def gauges(self, window: int, as_of: int | None = None) -> list[StreamFigures]:
+        """Per stream: settled rate, settled and pending deployments as of `as_of` (now)
+        over `window` (microseconds), and recorded events; cheap enough for every scrape."""
+        moment = now_micros() if as_of is None else as_of
+        return stream_figures(ReadModel(self.database).gauges(moment, window))
+
+    @_translated
+    def is_empty(self) -> bool:
+        """No event was ever recorded."""
+        return ReadModel(self.database).is_empty()
+
+    # ------------------------------------------------------------------ tokens, secrets
+
+    @_translated
+    def create_token(self, name: str, scopes: Iterable[str]) -> tuple[str, TokenInfo]:
+        """A new API token (shown once) and its metadata; only its hash is stored."""
+        return create_token(self.database, name, scopes)
+
+    @_translated
+    def revoke_token(self, name: str) -> TokenInfo:
+        """Revoke the active token `name`; it stops working at once (modulo caches)."""
+        return revoke_token(self.database, name)
+
+    @_translated
+    def tokens(self) -> list[TokenInfo]:
+        """Every token ever created, with scopes and status (never the token values)."""
+        return list_tokens(self.database)
+
+    @_translated
+    def find_token(self, token: str) -> TokenInfo | None:
+        """The active token with this value, or None."""
+        return find_token(self.database, token)
+
+    @_translated
+    def touch_token(self, token_id: int, at: int | None = None) -> None:
+        """Record a token's use (callers throttle this: not a write per request)."""
+        touch_token(self.database, token_id, at)
+
+    @_translated
+    def add_webhook_secret(self, source: str, secret: str, *, replace: bool = False) -> None:
+        """Store the secret a source signs its deliveries with (an error if one is there,
+        unless `replace`)."""
+        add_secret(self.database, source, secret, replace=replace)
+
+    @_translated
+    def webhook_secret(self, source: str) -> str | None:
+        """The secret stored for `source`, or None."""
+        return get_secret(self.database, source)
+
+    @_translated
+    def webhook_secrets(self) -> list[SecretInfo]:
+        """Which sources have a secret, and since when (never the values)."""
+        return list_secrets(self.database)
+
+    @_translated
+    def remove_webhook_secret(self, source: str) -> bool:
+        """Delete a source's secret; False when there was none."""
+        return remove_secret(self.database, source)
+
+    # ------------------------------------------------------------------ inside
+
+    def _change_log(self) -> ChangeLog | None:
+        return ChangeLog() if self._subscribers else None
+
+    def _notify(self, committed: Committed | None) -> None:
+        if committed is not None:
+            notify(list(self._subscribers), committed)
+
+    def _write(self, attempt: Callable[[ChangeLog | None], tuple[T, Committed | None]]) -> T:
+        """One write transaction, retried whole if aborted, subscribers told after."""
+        result, committed = with_retries(self.database.backend, lambda: attempt(self._change_log()))
+        self._notify(committed)
+        return result
+
+    def _commit_groups(self, groups: Sequence[Sequence[EventRecord]]) -> list[IngestResult]:
+        return self._write(lambda changes: write_groups(self.database, groups, changes))
+
+    def _import(
+        self,
+        handle: IO[bytes],
+        name: str,
+        fmt: str | None,
+        skip_invalid: bool,
+        options: SourceOptions | None,
+        wrap: Callable[[IO[bytes]], IO[bytes]] | None,
+        changes: ChangeLog | None,
+    ) -> tuple[ImportResult, Committed | None]:
+        stream = wrap(handle) if wrap is not None else handle
+        raws, ignored = located_file_events(stream, name, fmt, options)
+        result, committed = write_events(
+            self.database, raws, skip_invalid=skip_invalid, changes=changes
+        )
+        return ImportResult.of(result, ignored), committed

@@ -1,0 +1,100 @@
+"""What differs between SQLite and PostgreSQL, behind one interface.
+
+httpx keeps each transport behind `BaseTransport` instead of `if` checks across the
+client; the store does the same with its two databases. Everything above the store
+works with a `Database` and never asks which one it is. The differences:
+
+* engine set-up: SQLite's pragmas and `BEGIN IMMEDIATE`; PostgreSQL's pool;
+* read snapshots: a plain `BEGIN` on SQLite (WAL keeps one snapshot per transaction);
+  `REPEATABLE READ, READ ONLY` on PostgreSQL, whose default gives each statement its own;
+* migrations: PostgreSQL replicas take an advisory lock, SQLite's writer lock suffices;
+* statistics upkeep after a bulk load;
+* the bulk paths: COPY on PostgreSQL, raw `executemany` without None on SQLite;
+* whether a writer thread overlaps Python's work (PostgreSQL: yes; SQLite: it would only
+  add switching, the engine runs in this process under the GIL);
+* which failures are worth retrying (PostgreSQL deadlocks and serialization failures).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from rollback_rate.events import EventRecord
+from rollback_rate.store.appended import AppendResult, StreamKey
+
+
+class Backend:
+    """One database's way of doing the store's work; see the module docstring."""
+
+    name: ClassVar[str]
+    placeholder: ClassVar[str]  # the driver's parameter mark
+    threaded_writer: ClassVar[bool]  # bulk statements overlap Python's work on a thread
+    concurrent_writers: ClassVar[bool]  # writers to different streams proceed in parallel
+
+    def create_engine(self, url: str) -> Engine:
+        raise NotImplementedError
+
+    def snapshot_options(self) -> dict[str, Any]:
+        """Execution options of a read transaction that sees one snapshot throughout."""
+        raise NotImplementedError
+
+    def lock_migrations(self, conn: Connection) -> None:
+        """Keep concurrent starters from migrating at once (inside the migration's tx)."""
+
+    def maintain(self, engine: Engine) -> None:
+        """Refresh planner statistics after a bulk load."""
+        raise NotImplementedError
+
+    def append_bulk(
+        self,
+        conn: Connection,
+        records: Sequence[EventRecord],
+        stream_ids: dict[StreamKey, int],
+        recorded_at: int,
+    ) -> AppendResult:
+        """Append thousands of records (streams already ensured), skipping stored ids."""
+        raise NotImplementedError
+
+    def insert_rows(
+        self,
+        conn: Connection,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        nullable: Sequence[Sequence[int]] = (),
+    ) -> None:
+        """Insert many rows of plain values in column order. Only the columns `nullable`
+        names (sets of indexes, each None or filled as a whole) may hold None."""
+        raise NotImplementedError
+
+    def execute_many(self, conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """One statement written with '?' marks, for every row."""
+        if not rows:
+            return
+        if self.placeholder != "?":
+            sql = sql.replace("?", self.placeholder)
+        conn.exec_driver_sql(sql, [tuple(row) for row in rows])
+
+    def is_retryable(self, error: DBAPIError) -> bool:
+        """The transaction was aborted by the database and can run again as it was."""
+        return False
+
+
+def backend_of(conn: Connection) -> Backend:
+    """The backend of a connection's database."""
+    from rollback_rate.store.postgres import POSTGRES
+    from rollback_rate.store.sqlite import SQLITE
+
+    return POSTGRES if conn.dialect.name == "postgresql" else SQLITE
+
+
+def backend_for_url(url: str) -> Backend:
+    """The backend a (normalised) database URL names."""
+    from rollback_rate.store.postgres import POSTGRES
+    from rollback_rate.store.sqlite import SQLITE
+
+    return POSTGRES if url.startswith("postgresql") else SQLITE

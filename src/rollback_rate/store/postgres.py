@@ -1,0 +1,185 @@
+"""PostgreSQL: the team database. Concurrent writers, each stream locked by its row.
+
+Bulk chunks are COPYed: straight into the log when their seqs are reserved first, else
+through a staging table. The server works on another core while this process goes on,
+so a bulk load's statements go to a writer thread (`threaded_writer`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy.exc import DBAPIError
+
+from rollback_rate.events import EventRecord
+from rollback_rate.store.appended import (
+    EVENT_COLUMNS,
+    AppendResult,
+    Row,
+    StreamKey,
+    first_of_each_id,
+    log_row,
+    per_stream,
+)
+from rollback_rate.store.backend import Backend
+from rollback_rate.store.bulk import driver_errors
+
+_COPY_FROM = 50  # rows; below this a plain INSERT is cheaper
+_COLUMN_LIST = ", ".join(EVENT_COLUMNS)
+_STAGING = (
+    "CREATE TEMP TABLE IF NOT EXISTS event_staging (ord INTEGER, event_id TEXT, "
+    "stream_id INTEGER, type TEXT, version TEXT, ts BIGINT, automated BOOLEAN, cause TEXT, "
+    "team TEXT, note TEXT, attributes TEXT, recorded_at BIGINT) ON COMMIT DELETE ROWS"
+)
+# The sequence is looked up once, in a scalar subquery: written as nextval's argument,
+# pg_get_serial_sequence would be called (a catalog lookup) for every row, five times
+# the cost of the nextval itself.
+_NEXT_SEQ = "nextval((SELECT pg_get_serial_sequence('events', 'seq'))::regclass)"
+_RESERVE = f"SELECT {_NEXT_SEQ} FROM generate_series(1, %s)"
+# The new ids among a chunk's (each once), with a seq reserved for each.
+_NEW_IDS = (
+    f"SELECT given.position, {_NEXT_SEQ} "
+    "FROM unnest(%s::text[]) WITH ORDINALITY AS given (event_id, position) "
+    "WHERE NOT EXISTS (SELECT 1 FROM events WHERE events.event_id = given.event_id) "
+    "ORDER BY given.position"
+)
+_MOVE_NEW = (
+    f"INSERT INTO events ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM event_staging "
+    "ORDER BY ord ON CONFLICT (event_id) DO NOTHING RETURNING seq, event_id"
+)
+_MIGRATION_LOCK = 7_202_611  # advisory lock id: replicas migrate one at a time
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
+
+
+class PostgresBackend(Backend):
+    name = "postgresql"
+    placeholder = "%s"
+    threaded_writer = True
+    concurrent_writers = True
+
+    def create_engine(self, url: str) -> Engine:
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+    def snapshot_options(self) -> dict[str, Any]:
+        # The default, READ COMMITTED, gives every statement its own snapshot: an answer
+        # made of several queries could mix two states of the projection.
+        return {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+
+    def lock_migrations(self, conn: Connection) -> None:
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+
+    def maintain(self, engine: Engine) -> None:
+        # VACUUM also sets the visibility map that lets reports scan indexes alone.
+        with engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            conn.exec_driver_sql("VACUUM (ANALYZE) events, deployments, orphan_rollbacks")
+
+    def append_bulk(
+        self,
+        conn: Connection,
+        records: Sequence[EventRecord],
+        stream_ids: dict[StreamKey, int],
+        recorded_at: int,
+    ) -> AppendResult:
+        """COPY straight into the log, with seqs reserved first.
+
+        An id stored before makes the COPY fail (under a savepoint): then one query says
+        which ids are new and the COPY is tried with those. If that fails too (a
+        concurrent writer stored one of them meanwhile), the staged insert skips known ids
+        itself.
+        """
+        kept = first_of_each_id(records)
+        rows = [log_row(r, stream_ids[(r.model, r.environment)], recorded_at) for r in kept]
+        with driver_errors(conn, "COPY events") as driver, driver.cursor() as cursor:  # psycopg
+            cursor.execute(_RESERVE, (len(rows),))
+            seqs = sorted(seq for (seq,) in cursor)
+            if _copy_new(cursor, seqs, rows):
+                return _appended(seqs, kept, stream_ids, len(records))
+            cursor.execute(_NEW_IDS, ([row[0] for row in rows],))
+            new = cursor.fetchall()  # (position in `kept`, a reserved seq) of each new id
+            seqs = sorted(seq for _, seq in new)
+            positions = [position - 1 for position, _ in sorted(new)]
+            kept = [kept[i] for i in positions]
+            rows = [rows[i] for i in positions]
+            if _copy_new(cursor, seqs, rows):
+                return _appended(seqs, kept, stream_ids, len(records))
+        inserted = _insert_staged(self, conn, rows)
+        by_id = {record.event_id: record for record in kept}
+        new_events = per_stream(((seq, by_id[event_id]) for seq, event_id in inserted), stream_ids)
+        return AppendResult(len(inserted), len(records) - len(inserted), new_events, None)
+
+    def insert_rows(
+        self,
+        conn: Connection,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        nullable: Sequence[Sequence[int]] = (),
+    ) -> None:
+        if not rows:
+            return
+        names = ", ".join(columns)
+        if len(rows) > _COPY_FROM:
+            statement = f"COPY {table} ({names}) FROM STDIN"
+            with (
+                driver_errors(conn, statement) as driver,  # a psycopg connection
+                driver.cursor() as cursor,
+                cursor.copy(statement) as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+            return
+        # A few rows: one multi-row INSERT is one round trip; COPY costs several.
+        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+        values = ", ".join([one] * len(rows))
+        flat = tuple(value for row in rows for value in row)
+        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES {values}", flat)
+
+    def is_retryable(self, error: DBAPIError) -> bool:
+        return getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+POSTGRES = PostgresBackend()
+
+
+def _copy_new(cursor: Any, seqs: list[int], rows: Sequence[Row]) -> bool:
+    """COPY rows with their seqs under a savepoint; False (nothing inserted) if an id is
+    already stored."""
+    if not rows:
+        return True
+    cursor.execute("SAVEPOINT append_copy")
+    try:
+        with cursor.copy(f"COPY events (seq, {_COLUMN_LIST}) FROM STDIN") as copy:
+            for seq, row in zip(seqs, rows, strict=True):
+                copy.write_row((seq, *row))
+    except psycopg.errors.UniqueViolation:
+        cursor.execute("ROLLBACK TO SAVEPOINT append_copy")
+        return False
+    cursor.execute("RELEASE SAVEPOINT append_copy")
+    return True
+
+
+def _appended(
+    seqs: list[int],
+    records: Sequence[EventRecord],
+    stream_ids: dict[StreamKey, int],
+    received: int,
+) -> AppendResult:
+    new_events = per_stream(zip(seqs, records, strict=True), stream_ids)
+    return AppendResult(len(records), received - len(records), new_events, inserted_ids=None)
+
+
+def _insert_staged(
+    backend: PostgresBackend, conn: Connection, rows: list[Row]
+) -> list[tuple[int, str]]:
+    """COPY into a staging table, then one INSERT ... SELECT that skips known ids and
+    returns the new ones, in seq order."""
+    conn.exec_driver_sql(_STAGING)
+    staged = [(i, *row) for i, row in enumerate(rows)]
+    backend.insert_rows(conn, "event_staging", ("ord", *EVENT_COLUMNS), staged)
+    inserted = sorted((seq, event_id) for seq, event_id in conn.exec_driver_sql(_MOVE_NEW))
+    conn.exec_driver_sql("TRUNCATE event_staging")  # more chunks may follow in this tx
+    return inserted
