@@ -1,8 +1,11 @@
 """Alert rules: filters, the three conditions, the alert object, its bodies and signature."""
 
+import itertools
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rollback_rate.alerts import (
     BAND_ORDER,
@@ -350,3 +353,14 @@ def test_the_secret_comes_from_the_rule_or_its_environment_variable_at_send_time
         "alert rule 'r': environment variable RR_ALERT_SECRET (its secret_env) is not set; "
         "set it, or remove secret_env to send unsigned"
     )
+
+
+@given(rates=st.lists(st.none() | st.floats(min_value=0, max_value=100), min_size=2))
+@settings(max_examples=300, deadline=None)
+def test_between_two_firings_the_rate_was_at_or_below_the_limit(rates):
+    fired = [i for i in range(1, len(rates)) if rate_threshold_crossed(rates[i - 1], rates[i], 10)]
+    for i in fired:
+        assert rates[i] > 10
+    for earlier, later in itertools.pairwise(fired):
+        between = rates[earlier:later]
+        assert any(rate is None or rate <= 10 for rate in between)

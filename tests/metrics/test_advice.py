@@ -1,6 +1,8 @@
 """Root-cause guidance, by hand: ranking, shares with their intervals, roll-up, findings."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rollback_rate.metrics.advice import AdviceInput, CauseCount, advise
 from rollback_rate.metrics.cost import Cost
@@ -237,3 +239,32 @@ def test_inconsistent_input_is_a_programming_error(data, message):
 def test_min_rollbacks_must_be_at_least_one():
     with pytest.raises(ValueError, match=r"min_rollbacks must be at least 1 \(got 0\)"):
         advise(AdviceInput(0, []), TAXONOMY, min_rollbacks=0)
+
+
+# ---- invariants ---------------------------------------------------------------------
+
+SLUGS = ["data_schema_change", "latency", "safety", "unspecified", "gpu_oom", "other"]
+
+
+@given(
+    counts=st.lists(st.integers(min_value=0, max_value=40), min_size=6, max_size=6),
+    seed=st.randoms(use_true_random=False),
+)
+@settings(max_examples=200, deadline=None)
+def test_advice_does_not_depend_on_input_order_and_shares_sit_in_their_intervals(counts, seed):
+    causes = [
+        CauseCount(slug, n, previous_count=n // 2) for slug, n in zip(SLUGS, counts, strict=True)
+    ]
+    shuffled = list(causes)
+    seed.shuffle(shuffled)
+    total = sum(counts)
+    advice = advise(AdviceInput(total, causes), TAXONOMY)
+    assert advice == advise(AdviceInput(total, shuffled), TAXONOMY)
+    for item in (*advice.recommendations, *advice.investments):
+        low, high = item.share_ci95
+        assert low <= item.share_pct <= high
+    if advice.sufficient:
+        assert sum(r.count for r in advice.recommendations) == total
+        assert sum(i.count for i in advice.investments) == total
+        counts_ranked = [r.count for r in advice.recommendations]
+        assert counts_ranked == sorted(counts_ranked, reverse=True)

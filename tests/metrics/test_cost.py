@@ -1,6 +1,8 @@
 """The cost of rollbacks, every figure computed by hand."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rollback_rate.metrics.cost import (
     Cost,
@@ -147,3 +149,28 @@ def test_a_negative_tally_is_refused():
         tally(h=-1.0)
     with pytest.raises(ValueError, match="cannot be negative"):
         tally(n=-1)
+
+
+# ---- invariants ---------------------------------------------------------------------
+
+exposures = st.lists(st.floats(min_value=0, max_value=168), min_size=1, max_size=20)
+
+
+@given(exposures=exposures, automated=st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_the_cost_is_linear_so_tallies_can_be_summed_in_any_grouping(exposures, automated):
+    one_each = [tally("fraud-scorer", "staging", "risk", automated, 1, h) for h in exposures]
+    merged = tally("fraud-scorer", "staging", "risk", automated, len(exposures), sum(exposures))
+    split, whole = estimate_cost(one_each, MODEL), tally_cost(merged, MODEL)
+    assert split.degraded == pytest.approx(whole.degraded, rel=1e-9, abs=1e-9)
+    assert (split.triage, split.fixed) == (whole.triage, whole.fixed)
+    assert estimate_cost(reversed(one_each), MODEL).total == pytest.approx(split.total)
+
+
+@given(parts=st.lists(st.floats(min_value=0, max_value=1e9), min_size=3, max_size=3))
+@settings(max_examples=200, deadline=None)
+def test_the_printed_parts_add_up_to_the_printed_total(parts):
+    printed = Cost("USD", *parts).as_dict()
+    cents = round(printed["degraded"] * 100) + round(printed["triage"] * 100)
+    assert round(printed["total"] * 100) == cents + round(printed["fixed"] * 100)
+    assert abs(printed["total"] - sum(parts)) <= 0.015 + 1e-6
