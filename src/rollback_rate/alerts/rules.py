@@ -25,7 +25,7 @@ import hmac
 import json
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fnmatch import fnmatchcase
 from typing import Any
@@ -96,7 +96,7 @@ class Subject:
     model: str | None = None
     team: str | None = None
     environment: str | None = None
-    event_ids: tuple[str, ...] = field(default=())
+    event_ids: tuple[str, ...] = ()
 
 
 # ---- conditions ---------------------------------------------------------------------
