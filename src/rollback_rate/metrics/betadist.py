@@ -1,0 +1,114 @@
+"""The Beta distribution's CDF and quantile function, for credible intervals of rates.
+
+Pure Python, so that the runtime needs no scipy (see metrics/survival.py on start-up time).
+The CDF is the regularized incomplete beta function I_x(a, b), evaluated by its continued
+fraction with the modified Lentz method (Numerical Recipes, 3rd ed., section 6.4; the
+fraction converges in O(sqrt(max(a, b))) terms). The quantile inverts it with Newton's
+method kept inside a shrinking bracket, in the lower tail (an upper quantile is found as
+one minus the lower quantile of the mirror image, where floating point still resolves it).
+Accuracy, checked against scipy.stats.beta in the tests for shapes up to 20,000: the CDF
+within 1e-10 and the quantile within 1e-12, absolute; both worst for the largest shapes,
+where the log-gamma terms (about (a + b) log(a + b)) lose digits. Ample for rates printed
+in percent with a decimal or two.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["beta_cdf", "beta_quantile"]
+
+_EPSILON = 1e-15
+_TINY = 1e-300
+_MAX_TERMS = 100_000
+_X_TOLERANCE = 1e-14
+
+
+def beta_cdf(x: float, a: float, b: float) -> float:
+    """P(X <= x) for X ~ Beta(a, b), a > 0 and b > 0: the regularized incomplete beta I_x(a, b)."""
+    _check_shape(a, b)
+    if x <= 0:
+        return 0.0
+    if x >= 1:
+        return 1.0
+    # The fraction converges fast for x < (a + 1) / (a + b + 2); otherwise use the symmetry
+    # I_x(a, b) = 1 - I_(1-x)(b, a).
+    if x < (a + 1) / (a + b + 2):
+        return math.exp(_log_front(x, a, b)) * _continued_fraction(x, a, b) / a
+    return 1 - math.exp(_log_front(x, a, b)) * _continued_fraction(1 - x, b, a) / b
+
+
+def beta_quantile(q: float, a: float, b: float) -> float:
+    """The x in [0, 1] with P(X <= x) = q for X ~ Beta(a, b), within about 1e-12."""
+    _check_shape(a, b)
+    if not 0 <= q <= 1:
+        raise ValueError(f"probability {q!r} is outside [0, 1]")
+    if q == 0:
+        return 0.0
+    if q == 1:
+        return 1.0
+    if q > 0.5:
+        # Near 1 the CDF is too flat to invert in floating point; solve in the lower tail of
+        # the mirror image instead: I_x(a, b) = q  <=>  I_(1-x)(b, a) = 1 - q (exact here).
+        return 1 - _lower_quantile(1 - q, b, a)
+    return _lower_quantile(q, a, b)
+
+
+def _lower_quantile(q: float, a: float, b: float) -> float:
+    log_norm = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+    low, high = 0.0, 1.0
+    x = a / (a + b)  # start at the mean; Newton steps that leave the bracket bisect instead
+    for _ in range(200):
+        error = beta_cdf(x, a, b) - q
+        if error == 0:
+            return x
+        if error < 0:
+            low = x
+        else:
+            high = x
+        if high - low <= _X_TOLERANCE:
+            break
+        density = math.exp(log_norm + (a - 1) * math.log(x) + (b - 1) * math.log1p(-x))
+        step = error / density if density > 0 else math.inf
+        candidate = x - step
+        if not low < candidate < high:
+            candidate = (low + high) / 2
+        if abs(candidate - x) <= _X_TOLERANCE * 1e-2:
+            return candidate
+        x = candidate
+    return (low + high) / 2
+
+
+def _check_shape(a: float, b: float) -> None:
+    if not (a > 0 and b > 0 and math.isfinite(a) and math.isfinite(b)):
+        raise ValueError(f"Beta({a!r}, {b!r}) needs finite shape parameters > 0")
+
+
+def _log_front(x: float, a: float, b: float) -> float:
+    """log of x^a (1 - x)^b / B(a, b)."""
+    return (
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    )
+
+
+def _continued_fraction(x: float, a: float, b: float) -> float:
+    # Numerical Recipes' betacf: the even and odd steps of the fraction for I_x(a, b).
+    c = 1.0
+    d = 1 - (a + b) * x / (a + 1)
+    d = 1 / (d if abs(d) > _TINY else _TINY)
+    h = d
+    for m in range(1, _MAX_TERMS):
+        m2 = 2 * m
+        for numerator in (
+            m * (b - m) * x / ((a - 1 + m2) * (a + m2)),
+            -(a + m) * (a + b + m) * x / ((a + m2) * (a + 1 + m2)),
+        ):
+            d = 1 + numerator * d
+            d = 1 / (d if abs(d) > _TINY else _TINY)
+            c = 1 + numerator / c
+            c = c if abs(c) > _TINY else _TINY
+            delta = c * d
+            h *= delta
+        if abs(delta - 1) < _EPSILON:
+            return h
+    raise ArithmeticError(f"incomplete beta I_{x}({a}, {b}) did not converge")
