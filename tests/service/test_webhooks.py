@@ -109,7 +109,7 @@ def test_github_over_the_wire_duplicate_bad_signature_and_ignored(db_url, db, tm
             "status": "recorded",
             "stored": 1,
             "duplicates": 0,
-            "events": ["github:deployment_status:1877541296"],
+            "events": ["github:deployment_status:209916254"],
         }
         replay = client.post("/webhooks/github", content=body, headers=github_headers(body))
         assert replay.json() | {"events": None} == {
@@ -126,12 +126,14 @@ def test_github_over_the_wire_duplicate_bad_signature_and_ignored(db_url, db, tm
         )
         error = assert_error(bad, 401, "signature_mismatch")
         assert "X-Hub-Signature-256" in error["message"]
-        pending = raw("github-deployment-status-pending.json")
-        ignored = client.post("/webhooks/github", content=pending, headers=github_headers(pending))
+        in_progress = raw("github-deployment-status-in-progress.json")
+        ignored = client.post(
+            "/webhooks/github", content=in_progress, headers=github_headers(in_progress)
+        )
         assert ignored.status_code == 202
         assert ignored.json() == {
             "status": "ignored",
-            "reason": "deployment_status state 'pending' is not a completed deployment",
+            "reason": "deployment_status state 'in_progress' is not a completed deployment",
         }
     assert stored(db) == 1
 
