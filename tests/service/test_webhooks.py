@@ -259,7 +259,7 @@ def test_no_secret_configured_is_401_with_the_fix(client, db, source):
 def test_map_alias_and_environment_come_from_the_query(client, db, tokens):
     add_secret(db, "mlflow", SECRET)
     body = raw("mlflow-alias-created.json")
-    url = "/webhooks/mlflow?map_alias=champion=production&map_alias=challenger=staging"
+    url = "/webhooks/mlflow?map_alias=example_alias=production&map_alias=challenger=staging"
     assert client.post(url, content=body, headers=mlflow_headers(body)).status_code == 200
     add_secret(db, "sagemaker", SECRET)
     payload = load("sagemaker-in-service.json")
@@ -268,7 +268,7 @@ def test_map_alias_and_environment_come_from_the_query(client, db, tokens):
     url = "/webhooks/sagemaker?environment=prod-us"
     assert client.post(url, content=body, headers=sagemaker_headers()).status_code == 200
     found = {e["model"]: e["environment"] for e in stored_events(client, tokens)}
-    assert found == {"fraud-scorer": "production", "fraud-endpoint": "prod-us"}
+    assert found == {"example_model": "production", "fraud-endpoint": "prod-us"}
     bad = client.post(
         "/webhooks/mlflow?map_alias=champion", content=body, headers=mlflow_headers(body)
     )
