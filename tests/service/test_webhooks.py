@@ -23,7 +23,7 @@ from rollback_rate.store import Database
 from rollback_rate.store.schema import events
 from rollback_rate.store.secrets import add_secret
 from tests.service.helpers import Tokens, assert_error, make_tokens, running_server
-from tests.sources.helpers import load, raw
+from tests.sources.helpers import changed, load, raw
 
 SECRET = "It's a Secret to Everybody"
 
@@ -268,7 +268,7 @@ def test_map_alias_and_environment_come_from_the_query(client, db, tokens):
     url = "/webhooks/sagemaker?environment=prod-us"
     assert client.post(url, content=body, headers=sagemaker_headers()).status_code == 200
     found = {e["model"]: e["environment"] for e in stored_events(client, tokens)}
-    assert found == {"example_model": "production", "fraud-endpoint": "prod-us"}
+    assert found == {"example_model": "production", "MyEndpoint": "prod-us"}
     bad = client.post(
         "/webhooks/mlflow?map_alias=champion", content=body, headers=mlflow_headers(body)
     )
@@ -298,11 +298,18 @@ def test_wrong_tokens_and_stale_signatures_store_nothing(client, db):
 
 def test_sagemaker_rolling_back_is_an_automated_rollback(client, db, tokens):
     add_secret(db, "sagemaker", SECRET)
-    body = raw("sagemaker-rolling-back.json")
+    rolling_back = changed(
+        "sagemaker-updating.json",
+        because="AWS publishes no example of an endpoint deployment rolling back",
+        replace={"detail.EndpointStatus": "ROLLING_BACK"},
+    )
+    body = json.dumps(rolling_back).encode()
     response = client.post("/webhooks/sagemaker", content=body, headers=sagemaker_headers())
     assert response.json()["stored"] == 2, response.text
     rollback = [e for e in stored_events(client, tokens) if e["type"] == "rollback"]
-    assert [(e["automated"], e["version"]) for e in rollback] == [(True, "fraud-config-v2")]
+    assert [(e["automated"], e["version"]) for e in rollback] == [
+        (True, "sample-endpoint-config-1")
+    ]
     updating = raw("sagemaker-updating.json")
     ignored = client.post("/webhooks/sagemaker", content=updating, headers=sagemaker_headers())
     assert ignored.status_code == 202 and ignored.json()["status"] == "ignored"
