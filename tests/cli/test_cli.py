@@ -164,9 +164,9 @@ def test_import_source_format_k8s_replicasets(db_url):
 
 
 def test_import_source_format_reports_ignored_payloads(db_url, tmp_path):
-    pending = json.loads((FIXTURES / "github-deployment-status-pending.json").read_text())
+    in_progress = json.loads((FIXTURES / "github-deployment-status-in-progress.json").read_text())
     success = json.loads((FIXTURES / "github-deployment-status-success.json").read_text())
-    path = write_jsonl(tmp_path / "github.jsonl", [pending, success, success])
+    path = write_jsonl(tmp_path / "github.jsonl", [in_progress, success, success])
     result = cli(db_url, "import", str(path), "--format", "github")
     assert result.exit_code == 0, result.output
     assert "stored 1, duplicates 1, invalid 0, ignored 1" in result.output

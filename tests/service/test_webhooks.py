@@ -23,7 +23,7 @@ from rollback_rate.store import Database
 from rollback_rate.store.schema import events
 from rollback_rate.store.secrets import add_secret
 from tests.service.helpers import Tokens, assert_error, make_tokens, running_server
-from tests.sources.helpers import load, raw
+from tests.sources.helpers import changed, load, raw
 
 SECRET = "It's a Secret to Everybody"
 
@@ -109,7 +109,7 @@ def test_github_over_the_wire_duplicate_bad_signature_and_ignored(db_url, db, tm
             "status": "recorded",
             "stored": 1,
             "duplicates": 0,
-            "events": ["github:deployment_status:1877541296"],
+            "events": ["github:deployment_status:209916254"],
         }
         replay = client.post("/webhooks/github", content=body, headers=github_headers(body))
         assert replay.json() | {"events": None} == {
@@ -126,12 +126,14 @@ def test_github_over_the_wire_duplicate_bad_signature_and_ignored(db_url, db, tm
         )
         error = assert_error(bad, 401, "signature_mismatch")
         assert "X-Hub-Signature-256" in error["message"]
-        pending = raw("github-deployment-status-pending.json")
-        ignored = client.post("/webhooks/github", content=pending, headers=github_headers(pending))
+        in_progress = raw("github-deployment-status-in-progress.json")
+        ignored = client.post(
+            "/webhooks/github", content=in_progress, headers=github_headers(in_progress)
+        )
         assert ignored.status_code == 202
         assert ignored.json() == {
             "status": "ignored",
-            "reason": "deployment_status state 'pending' is not a completed deployment",
+            "reason": "deployment_status state 'in_progress' is not a completed deployment",
         }
     assert stored(db) == 1
 
@@ -257,7 +259,7 @@ def test_no_secret_configured_is_401_with_the_fix(client, db, source):
 def test_map_alias_and_environment_come_from_the_query(client, db, tokens):
     add_secret(db, "mlflow", SECRET)
     body = raw("mlflow-alias-created.json")
-    url = "/webhooks/mlflow?map_alias=champion=production&map_alias=challenger=staging"
+    url = "/webhooks/mlflow?map_alias=example_alias=production&map_alias=challenger=staging"
     assert client.post(url, content=body, headers=mlflow_headers(body)).status_code == 200
     add_secret(db, "sagemaker", SECRET)
     payload = load("sagemaker-in-service.json")
@@ -266,7 +268,7 @@ def test_map_alias_and_environment_come_from_the_query(client, db, tokens):
     url = "/webhooks/sagemaker?environment=prod-us"
     assert client.post(url, content=body, headers=sagemaker_headers()).status_code == 200
     found = {e["model"]: e["environment"] for e in stored_events(client, tokens)}
-    assert found == {"fraud-scorer": "production", "fraud-endpoint": "prod-us"}
+    assert found == {"example_model": "production", "MyEndpoint": "prod-us"}
     bad = client.post(
         "/webhooks/mlflow?map_alias=champion", content=body, headers=mlflow_headers(body)
     )
@@ -296,11 +298,18 @@ def test_wrong_tokens_and_stale_signatures_store_nothing(client, db):
 
 def test_sagemaker_rolling_back_is_an_automated_rollback(client, db, tokens):
     add_secret(db, "sagemaker", SECRET)
-    body = raw("sagemaker-rolling-back.json")
+    rolling_back = changed(
+        "sagemaker-updating.json",
+        because="AWS publishes no example of an endpoint deployment rolling back",
+        replace={"detail.EndpointStatus": "ROLLING_BACK"},
+    )
+    body = json.dumps(rolling_back).encode()
     response = client.post("/webhooks/sagemaker", content=body, headers=sagemaker_headers())
     assert response.json()["stored"] == 2, response.text
     rollback = [e for e in stored_events(client, tokens) if e["type"] == "rollback"]
-    assert [(e["automated"], e["version"]) for e in rollback] == [(True, "fraud-config-v2")]
+    assert [(e["automated"], e["version"]) for e in rollback] == [
+        (True, "sample-endpoint-config-1")
+    ]
     updating = raw("sagemaker-updating.json")
     ignored = client.post("/webhooks/sagemaker", content=updating, headers=sagemaker_headers())
     assert ignored.status_code == 202 and ignored.json()["status"] == "ignored"

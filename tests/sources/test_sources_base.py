@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -160,3 +161,10 @@ def test_iter_payloads_rejects_non_utf8() -> None:
 def test_every_json_fixture_is_valid_json() -> None:
     for path in FIXTURES.glob("*.json"):
         json.loads(path.read_text())
+
+
+def test_every_fixture_names_its_origin() -> None:
+    origins = (FIXTURES / "ORIGINS.md").read_text()
+    listed = set(re.findall(r"^\| `([^`]+)` \|", origins, flags=re.MULTILINE))
+    present = {path.name for path in FIXTURES.iterdir() if path.name != "ORIGINS.md"}
+    assert listed == present

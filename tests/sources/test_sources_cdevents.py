@@ -1,4 +1,5 @@
-"""CDEvents v0.4/v0.5 service events, as plain JSON and through the CloudEvents HTTP binding."""
+"""CDEvents v0.4/v0.5 service events (the spec's conformance examples), as plain JSON and
+through the CloudEvents HTTP binding."""
 
 from __future__ import annotations
 
@@ -9,101 +10,145 @@ import pytest
 
 from rollback_rate.errors import InvalidPayload
 from rollback_rate.sources import get_source
-from tests.sources.helpers import OPTIONS, load, raw
+from tests.sources.helpers import OPTIONS, changed, load, raw
 
 CDEVENTS = get_source("cdevents")
 DIGEST = "sha256:0b31b1c02ff458ad9b7b81cbdf8f028bd54699fa151f221d1e8de6817db93427"
+ARTIFACT = "pkg:oci/myapp@sha256%3A0b31b1c02ff458ad9b7b81cbdf8f028bd54699fa151f221d1e8de6817db93427"
 DEPLOYED = {
     "type": "deployment",
     "id": "cdevents:271069a8-fc18-44f1-b38f-9d70a1695819",
-    "model": "fraud-scorer",
-    "environment": "production",
-    "timestamp": "2024-03-20T14:27:05.315384Z",
+    "model": "mySubject123",
+    "environment": "test123",
+    "timestamp": "2023-03-20T14:27:05.315384Z",
     "version": DIGEST,
     "automated": False,
     "source": "cdevents",
-    "artifact_id": (
-        "pkg:oci/fraud-scorer@sha256%3A0b31b1c02ff458ad9b7b81cbdf8f028bd54699fa151f221d1e8de6817db93427"
-        "?repository_url=ghcr.io/acme"
-    ),
+    "artifact": ARTIFACT,
+    "digest": DIGEST,
     "cdevents_type": "dev.cdevents.service.deployed.0.2.0",
-    "cdevents_source": "/tekton/prod-cluster",
+    "cdevents_source": "/event/source/123",
 }
+DEPLOYED_V04 = "cdevents-service-deployed-v0.4.json"
+ROLLEDBACK_V05 = "cdevents-service-rolledback-v0.5.json"
 
 
-def test_v04_service_deployed_is_a_deployment_with_purl_version() -> None:
-    result = CDEVENTS.translate(load("cdevents-service-deployed-v0.4.json"), {}, OPTIONS)
+def test_v04_service_deployed_is_a_deployment_of_the_purl_version() -> None:
+    result = CDEVENTS.translate(load(DEPLOYED_V04), {}, OPTIONS)
     assert result.ignored is None
     assert result.events == [DEPLOYED]
 
 
-def test_v05_service_upgraded_is_a_deployment_with_custom_data() -> None:
-    [event] = CDEVENTS.translate(load("cdevents-service-upgraded-v0.5.json"), {}, OPTIONS).events
-    assert event["type"] == "deployment"
-    assert event["id"] == "cdevents:9c3d4a2e-2f61-4b43-9d5e-1f6a8a6f0e01"
-    assert event["version"] == "1.5.0"
-    assert event["timestamp"] == "2024-03-21T08:00:00Z"  # 09:00+01:00 in UTC
-    assert event["environment"] == "production"
-    assert event["automated"] is True
-    assert event["team"] == "risk-ml"
+@pytest.mark.parametrize(
+    ("fixture", "kind", "cdevents_type"),
+    [
+        ("cdevents-service-deployed-v0.4.json", "deployment", "service.deployed.0.2.0"),
+        ("cdevents-service-upgraded-v0.4.json", "deployment", "service.upgraded.0.2.0"),
+        ("cdevents-service-rolledback-v0.4.json", "rollback", "service.rolledback.0.2.0"),
+        ("cdevents-service-deployed-v0.5.json", "deployment", "service.deployed.0.3.0"),
+        ("cdevents-service-upgraded-v0.5.json", "deployment", "service.upgraded.0.3.0"),
+        ("cdevents-service-rolledback-v0.5.json", "rollback", "service.rolledback.0.3.0"),
+    ],
+)
+def test_every_service_event_of_both_spec_versions(
+    fixture: str, kind: str, cdevents_type: str
+) -> None:
+    [event] = CDEVENTS.translate(load(fixture), {}, OPTIONS).events
+    assert event == DEPLOYED | {"type": kind, "cdevents_type": f"dev.cdevents.{cdevents_type}"}
 
 
-def test_v05_service_rolledback_is_a_rollback_to_the_restored_version() -> None:
-    [event] = CDEVENTS.translate(load("cdevents-service-rolledback-v0.5.json"), {}, OPTIONS).events
-    assert {k: event[k] for k in ("type", "model", "version", "timestamp", "id", "automated")} == {
-        "type": "rollback",
-        "model": "fraud-scorer",
-        "version": "1.4.2",
-        "timestamp": "2024-03-21T10:15:30Z",
-        "id": "cdevents:0f7e2b1c-8d2a-4c55-a0b7-3e9c6d2f4a10",
-        "automated": False,
-    }
-    assert event["cause"] == "latency-regression"
-
-
-def test_artifact_id_without_purl_version_is_kept_whole() -> None:
-    payload = load("cdevents-service-rolledback-v0.5.json")
-    payload["subject"]["content"]["artifactId"] = "pkg:docker/acme/fraud-scorer"
-    assert CDEVENTS.translate(payload, {}, OPTIONS).events[0]["version"] == (
-        "pkg:docker/acme/fraud-scorer"
+def test_custom_data_sets_team_cause_and_automated() -> None:
+    payload = changed(
+        ROLLEDBACK_V05,
+        because="customData is the producer's own object (spec: object or base64 string); "
+        "the conformance examples of service events carry none",
+        add={"customData": {"team": "risk-ml", "automated": True, "cause": "latency"}},
     )
-    payload["subject"]["content"]["artifactId"] = "fraud-scorer-2024.06"
-    assert CDEVENTS.translate(payload, {}, OPTIONS).events[0]["version"] == "fraud-scorer-2024.06"
+    [event] = CDEVENTS.translate(payload, {}, OPTIONS).events
+    assert (event["type"], event["team"], event["automated"], event["cause"]) == (
+        "rollback",
+        "risk-ml",
+        True,
+        "latency",
+    )
 
 
-def test_other_cdevent_types_are_ignored_with_reason() -> None:
-    result = CDEVENTS.translate(load("cdevents-pipelinerun-finished.json"), {}, OPTIONS)
+def test_timestamps_with_an_offset_become_utc() -> None:
+    payload = changed(
+        DEPLOYED_V04,
+        because="producers may write any RFC 3339 offset",
+        replace={"context.timestamp": "2024-03-21T09:00:00+01:00"},
+    )
+    assert CDEVENTS.translate(payload, {}, OPTIONS).events[0]["timestamp"] == (
+        "2024-03-21T08:00:00Z"
+    )
+
+
+@pytest.mark.parametrize(
+    ("artifact_id", "version", "digest"),
+    [
+        ("pkg:docker/acme/fraud-scorer@1.4.2", "1.4.2", None),
+        (
+            "pkg:docker/acme/fraud-scorer@1.4.2?checksum=sha1:ad9503c3e994a4f,sha256:" + "AB" * 32,
+            "1.4.2",
+            "sha256:" + "ab" * 32,
+        ),
+        ("pkg:docker/acme/fraud-scorer", "pkg:docker/acme/fraud-scorer", None),
+        ("fraud-scorer-2024.06", "fraud-scorer-2024.06", None),
+    ],
+)
+def test_version_and_digest_from_other_artifact_ids(
+    artifact_id: str, version: str, digest: str | None
+) -> None:
+    payload = changed(
+        ROLLEDBACK_V05,
+        because="producers name their own artifacts; the conformance examples show one OCI purl",
+        replace={"subject.content.artifactId": artifact_id},
+    )
+    [event] = CDEVENTS.translate(payload, {}, OPTIONS).events
+    assert (event["version"], event["artifact"], event.get("digest")) == (
+        version,
+        artifact_id,
+        digest,
+    )
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    ["cdevents-pipelinerun-finished-v0.4.json", "cdevents-pipelinerun-finished-v0.5.json"],
+)
+def test_other_cdevent_types_are_ignored_with_reason(fixture: str) -> None:
+    result = CDEVENTS.translate(load(fixture), {}, OPTIONS)
     assert result.events == []
     assert (
         result.ignored
         == "cdevents type pipelinerun.finished is not a service deployment or rollback"
     )
-    removed = load("cdevents-service-rolledback-v0.5.json")
-    removed["context"]["type"] = "dev.cdevents.service.removed.0.3.0"
-    assert CDEVENTS.translate(removed, {}, OPTIONS).ignored is not None
 
 
 def test_same_payload_twice_gives_the_same_ids() -> None:
-    first = CDEVENTS.translate(load("cdevents-service-deployed-v0.4.json"), {}, OPTIONS)
-    second = CDEVENTS.translate(load("cdevents-service-deployed-v0.4.json"), {}, OPTIONS)
+    first = CDEVENTS.translate(load(DEPLOYED_V04), {}, OPTIONS)
+    second = CDEVENTS.translate(load(DEPLOYED_V04), {}, OPTIONS)
     assert [e["id"] for e in first.events] == [e["id"] for e in second.events]
 
 
 def test_http_plain_json_body() -> None:
-    body = raw("cdevents-service-deployed-v0.4.json")
+    body = raw(DEPLOYED_V04)
     result = CDEVENTS.translate_http(body, {"content-type": "application/json"}, OPTIONS)
     assert result.events == [DEPLOYED]
 
 
+# The CloudEvent attributes follow the CDEvents CloudEvents binding: id, source, type and
+# time are the CDEvent's context.id, context.source, context.type and context.timestamp.
 def test_http_structured_cloudevent() -> None:
     cloudevent = {
         "specversion": "1.0",
-        "id": "ce-1",
-        "source": "/tekton/prod-cluster",
+        "id": "271069a8-fc18-44f1-b38f-9d70a1695819",
+        "source": "/event/source/123",
         "type": "dev.cdevents.service.deployed.0.2.0",
-        "time": "2024-03-20T14:27:05Z",
+        "time": "2023-03-20T14:27:05.315384Z",
         "datacontenttype": "application/json",
-        "data": load("cdevents-service-deployed-v0.4.json"),
+        "data": load(DEPLOYED_V04),
     }
     headers = {"content-type": "application/cloudevents+json; charset=utf-8"}
     result = CDEVENTS.translate_http(json.dumps(cloudevent).encode(), headers, OPTIONS)
@@ -115,13 +160,13 @@ def test_http_structured_cloudevent() -> None:
 def test_http_binary_cloudevent() -> None:
     headers = {
         "ce-specversion": "1.0",
-        "ce-id": "ce-2",
-        "ce-source": "/tekton/prod-cluster",
+        "ce-id": "271069a8-fc18-44f1-b38f-9d70a1695819",
+        "ce-source": "/event/source/123",
         "ce-type": "dev.cdevents.service.deployed.0.2.0",
-        "ce-time": "2024-03-20T14:27:05Z",
+        "ce-time": "2023-03-20T14:27:05.315384Z",
         "content-type": "application/json",
     }
-    result = CDEVENTS.translate_http(raw("cdevents-service-deployed-v0.4.json"), headers, OPTIONS)
+    result = CDEVENTS.translate_http(raw(DEPLOYED_V04), headers, OPTIONS)
     assert result.events == [DEPLOYED]
 
 
@@ -158,7 +203,7 @@ def test_http_broken_cloudevent_is_invalid_payload() -> None:
     ],
 )
 def test_malformed_payloads_name_the_field(mutate: object, message: str) -> None:
-    payload = copy.deepcopy(load("cdevents-service-deployed-v0.4.json"))
+    payload = copy.deepcopy(load(DEPLOYED_V04))
     mutate(payload)  # type: ignore[operator]
     with pytest.raises(InvalidPayload) as err:
         CDEVENTS.translate(payload, {}, OPTIONS)

@@ -1,4 +1,4 @@
-"""SageMaker endpoint deployment state changes from EventBridge."""
+"""SageMaker endpoint state changes from EventBridge, on AWS's documented events."""
 
 from __future__ import annotations
 
@@ -6,121 +6,186 @@ import pytest
 
 from rollback_rate.errors import InvalidPayload, SignatureMismatch
 from rollback_rate.sources import SourceOptions, get_source
-from tests.sources.helpers import NOW, OPTIONS, load
+from tests.sources.helpers import NOW, OPTIONS, changed, load
 
 SAGEMAKER = get_source("sagemaker")
-ARN = "arn:aws:sagemaker:us-west-2:123456789012:endpoint/fraud-endpoint"
+IN_SERVICE = "sagemaker-in-service.json"
+UPDATING = "sagemaker-updating.json"
+ARN = "arn:aws:sagemaker:us-west-2:123456789012:endpoint/myendpoint"
+SAMPLE_ARN = "arn:aws:sagemaker:us-west-2:651393343886:endpoint/sample-endpoint"
+# AWS documents an UPDATING deployment only; RollingBack, UpdateRollbackFailed and InService
+# are DescribeEndpoint's other EndpointStatus values, spelt as events spell them.
+NO_EXAMPLE = "AWS publishes no example of this endpoint deployment status"
 
 
 def test_in_service_is_a_deployment_of_the_endpoint_config() -> None:
-    result = SAGEMAKER.translate(load("sagemaker-in-service.json"), {}, OPTIONS)
+    result = SAGEMAKER.translate(load(IN_SERVICE), {}, OPTIONS)
     assert result.ignored is None
     assert result.events == [
         {
             "type": "deployment",
-            "id": f"sagemaker:{ARN}:in_service:fraud-config-v2:1715342400000",
-            "model": "fraud-endpoint",
-            "environment": "prod-eu",
-            "timestamp": "2024-05-10T12:00:00Z",
-            "version": "fraud-config-v2",
+            "id": f"sagemaker:{ARN}:in_service:MyEndpointConfig:1592411994287",
+            "model": "MyEndpoint",
+            "environment": "production",
+            "timestamp": "2020-06-17T16:39:54.287000Z",
+            "version": "MyEndpointConfig",
             "automated": False,
             "source": "sagemaker",
-            "team": "risk-ml",
+            "artifact": "MyEndpointConfig",
             "endpoint_arn": ARN,
             "region": "us-west-2",
         }
     ]
 
 
+def test_both_event_families_give_one_id_for_one_state_change() -> None:
+    # "SageMaker Endpoint State Change" writes epoch milliseconds as floats
+    # (1592411994287.0), the deployment family as integers (sagemaker-updating.json);
+    # subscribing to both must not count one state change twice.
+    deployment_family = changed(
+        IN_SERVICE,
+        because="the same state change as the deployment event family reports it",
+        replace={
+            "detail-type": "SageMaker Endpoint Deployment State Change",
+            "detail.LastModifiedTime": 1592411994287,
+            "detail.CreationTime": 1592411992203,
+        },
+    )
+    first = SAGEMAKER.translate(load(IN_SERVICE), {}, OPTIONS).events
+    second = SAGEMAKER.translate(deployment_family, {}, OPTIONS).events
+    assert [e["id"] for e in first] == [e["id"] for e in second]
+
+
 def test_duplicate_eventbridge_events_share_one_id() -> None:
-    # Different EventBridge ids and the API spelling "InService": same state change.
-    first = SAGEMAKER.translate(load("sagemaker-in-service.json"), {}, OPTIONS).events
-    duplicate = SAGEMAKER.translate(load("sagemaker-in-service-duplicate.json"), {}, OPTIONS).events
-    assert [e["id"] for e in first] == [e["id"] for e in duplicate]
+    duplicate = changed(
+        IN_SERVICE,
+        because="SageMaker may send several events per state change, each with its own id; "
+        "the API spells the status InService",
+        replace={"id": "another-eventbridge-id", "detail.EndpointStatus": "InService"},
+    )
+    first = SAGEMAKER.translate(load(IN_SERVICE), {}, OPTIONS).events
+    assert [e["id"] for e in first] == [
+        e["id"] for e in SAGEMAKER.translate(duplicate, {}, OPTIONS).events
+    ]
 
 
-def test_rolling_back_is_the_failed_config_deployment_then_automated_rollback() -> None:
-    events = SAGEMAKER.translate(load("sagemaker-rolling-back.json"), {}, OPTIONS).events
+def rolling_back(**more: object) -> dict:
+    return changed(
+        UPDATING,
+        because=NO_EXAMPLE + ": an alarm tripped while the canary baked",
+        replace={
+            "detail.EndpointStatus": "ROLLING_BACK",
+            "detail.LastModifiedTime": 1635195569181,
+            **more,
+        },
+    )
+
+
+def test_rolling_back_is_the_pending_config_deployment_then_automated_rollback() -> None:
+    events = SAGEMAKER.translate(rolling_back(), {}, OPTIONS).events
     assert [(e["type"], e["version"], e["timestamp"], e["id"], e["automated"]) for e in events] == [
         (
             "deployment",
-            "fraud-config-v3",
-            "2024-05-11T09:33:20Z",
-            f"sagemaker:{ARN}:deploy:fraud-config-v3:1715420000000",
+            "sample-endpoint-config-2",
+            "2021-10-25T20:52:28.181000Z",
+            f"sagemaker:{SAMPLE_ARN}:deploy:sample-endpoint-config-2:1635195148181",
             False,
         ),
         (
             "rollback",
-            "fraud-config-v2",
-            "2024-05-11T09:45:00Z",
-            f"sagemaker:{ARN}:rollback:fraud-config-v3:1715420000000",
+            "sample-endpoint-config-1",
+            "2021-10-25T20:59:29.181000Z",
+            f"sagemaker:{SAMPLE_ARN}:rollback:sample-endpoint-config-2:1635195148181",
             True,
         ),
     ]
-    assert events[1]["rolled_back_version"] == "fraud-config-v3"
-    assert "timestamp_estimated" not in events[0]
+    deployed, rollback = events
+    assert deployed["artifact"] == "sample-endpoint-config-2"
+    assert rollback["rolled_back_version"] == "sample-endpoint-config-2"
+    assert "timestamp_estimated" not in deployed
+    assert (deployed["model"], deployed["environment"]) == ("sample-endpoint", "production")
 
 
 def test_later_rolling_back_events_of_the_same_attempt_keep_the_ids() -> None:
-    first = load("sagemaker-rolling-back.json")
-    later = load("sagemaker-rolling-back.json")
-    later["id"] = "another-eventbridge-id"
-    later["detail"]["LastModifiedTime"] = 1715420760000
-    ids = [e["id"] for e in SAGEMAKER.translate(first, {}, OPTIONS).events]
-    assert ids == [e["id"] for e in SAGEMAKER.translate(later, {}, OPTIONS).events]
+    first = [e["id"] for e in SAGEMAKER.translate(rolling_back(), {}, OPTIONS).events]
+    later = rolling_back(id="another-eventbridge-id", **{"detail.LastModifiedTime": 1635195629181})
+    assert first == [e["id"] for e in SAGEMAKER.translate(later, {}, OPTIONS).events]
 
 
 def test_rolling_back_without_pending_summary() -> None:
-    payload = load("sagemaker-rolling-back.json")
+    payload = rolling_back()
     del payload["detail"]["PendingDeploymentSummary"]
     [event] = SAGEMAKER.translate(payload, {}, OPTIONS).events
     assert (event["type"], event["version"], event["id"]) == (
         "rollback",
-        "fraud-config-v2",
-        f"sagemaker:{ARN}:rollback:fraud-config-v2:1715420700000",
+        "sample-endpoint-config-1",
+        f"sagemaker:{SAMPLE_ARN}:rollback:sample-endpoint-config-1:1635195569181",
     )
 
 
 def test_rolling_back_pending_without_start_time_is_estimated() -> None:
-    payload = load("sagemaker-rolling-back.json")
-    del payload["detail"]["PendingDeploymentSummary"]["StartTime"]
+    payload = rolling_back()
+    del payload["detail"]["PendingDeploymentSummary"]["StartTime"]  # the API marks it optional
     started, _ = SAGEMAKER.translate(payload, {}, OPTIONS).events
-    assert started["timestamp"] == "2024-05-11T09:44:59Z"
+    assert started["timestamp"] == "2021-10-25T20:59:28.181000Z"
     assert started["timestamp_estimated"] is True
-    assert started["id"] == f"sagemaker:{ARN}:deploy:fraud-config-v3:1715420700000"
+    assert started["id"] == f"sagemaker:{SAMPLE_ARN}:deploy:sample-endpoint-config-2:1635195569181"
 
 
 def test_update_rollback_failed_is_recorded_with_default_environment() -> None:
-    [event] = SAGEMAKER.translate(load("sagemaker-update-rollback-failed.json"), {}, OPTIONS).events
+    payload = changed(
+        UPDATING,
+        because=NO_EXAMPLE,
+        replace={"detail.EndpointStatus": "UPDATE_ROLLBACK_FAILED"},
+        drop=["detail.PendingDeploymentSummary"],
+    )
+    [event] = SAGEMAKER.translate(payload, {}, OPTIONS).events
     assert event["type"] == "rollback_failed"
     assert event["environment"] == "production"
-    assert event["version"] == "fraud-config-v2"
-    assert event["timestamp"] == "2024-05-11T10:00:00Z"
+    assert event["version"] == "sample-endpoint-config-1"
+    assert event["timestamp"] == "2021-10-25T20:52:28.181000Z"
     options = SourceOptions(environment="prod-us", now=NOW)
-    payload = load("sagemaker-update-rollback-failed.json")
     assert SAGEMAKER.translate(payload, {}, options).events[0]["environment"] == "prod-us"
 
 
-def test_tag_list_shape_and_model_tag() -> None:
-    payload = load("sagemaker-in-service.json")
-    payload["detail"]["Tags"] = [
-        {"Key": "rollback-rate/model", "Value": "fraud-xgb"},
-        {"Key": "Environment", "Value": "staging"},
-    ]
+def test_tags_name_environment_team_and_model() -> None:
+    payload = changed(
+        IN_SERVICE,
+        because="Tags carries the endpoint's tags; AWS's example endpoint has none",
+        replace={"detail.Tags": {"environment": "prod-eu", "team": "risk-ml"}},
+    )
+    [event] = SAGEMAKER.translate(payload, {}, OPTIONS).events
+    assert (event["environment"], event["team"]) == ("prod-eu", "risk-ml")
+    payload = changed(
+        IN_SERVICE,
+        because="tags in the API's Key/Value list shape (DescribeEndpoint, ListTags)",
+        replace={
+            "detail.Tags": [
+                {"Key": "rollback-rate/model", "Value": "fraud-xgb"},
+                {"Key": "Environment", "Value": "staging"},
+            ]
+        },
+    )
     [event] = SAGEMAKER.translate(payload, {}, OPTIONS).events
     assert (event["model"], event["environment"]) == ("fraud-xgb", "staging")
 
 
 def test_time_falls_back_to_the_envelope() -> None:
-    payload = load("sagemaker-in-service.json")
-    del payload["detail"]["LastModifiedTime"]
+    payload = changed(
+        UPDATING,
+        because=NO_EXAMPLE + ", nor of an event without LastModifiedTime",
+        replace={"detail.EndpointStatus": "IN_SERVICE"},
+        drop=["detail.LastModifiedTime", "detail.PendingDeploymentSummary"],
+    )
     [event] = SAGEMAKER.translate(payload, {}, OPTIONS).events
-    assert event["timestamp"] == "2024-05-10T12:00:05Z"
-    assert event["id"] == f"sagemaker:{ARN}:in_service:fraud-config-v2:2024-05-10T12:00:05Z"
+    assert event["timestamp"] == "2021-10-25T01:52:12Z"
+    assert event["id"] == (
+        f"sagemaker:{SAMPLE_ARN}:in_service:sample-endpoint-config-1:2021-10-25T01:52:12Z"
+    )
 
 
 def test_in_progress_states_and_other_events_are_ignored() -> None:
-    result = SAGEMAKER.translate(load("sagemaker-updating.json"), {}, OPTIONS)
+    result = SAGEMAKER.translate(load(UPDATING), {}, OPTIONS)
     assert result.events == []
     assert result.ignored == (
         "sagemaker endpoint status 'UPDATING' is not a completed deployment or rollback"
@@ -144,7 +209,7 @@ def test_in_progress_states_and_other_events_are_ignored() -> None:
     ],
 )
 def test_malformed_payloads_name_the_field(mutate: object, message: str) -> None:
-    payload = load("sagemaker-in-service.json")
+    payload = load(IN_SERVICE)
     mutate(payload["detail"])  # type: ignore[operator]
     with pytest.raises(InvalidPayload) as err:
         SAGEMAKER.translate(payload, {}, OPTIONS)

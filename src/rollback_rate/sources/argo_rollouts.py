@@ -8,22 +8,29 @@ trigger name written into each template.  ``on-rollout-completed`` becomes a dep
 Mapping: model = annotation ``rollback-rate/model`` else ``metadata.name``; environment =
 annotation ``rollback-rate/environment`` else ``metadata.namespace``; version = the image
 tag of the first container of ``spec.template`` (else ``status.currentPodHash``, else the
-``rollout.argoproj.io/revision`` annotation); time = ``lastUpdateTime`` of the
-``Completed`` condition (else ``Progressing``), else now.  Ids are built from
-``metadata.uid`` + the rollout revision + what happened, so the same notification sent
-twice (Argo retries on 5xx) keeps its id:
+``rollout.argoproj.io/revision`` annotation); artifact = that container's image reference;
+digest = the ``sha256:`` it is pinned to (``image@sha256:...``), if any; time =
+``lastUpdateTime`` of the ``Completed`` condition (else ``Progressing``), else now.  A
+Rollout that uses ``workloadRef`` has no template of its own, but the controller puts the
+referenced workload's template into the object it notifies with (``toObjectMap`` in
+``utils/record/record.go``).  No actor: the Rollout object does not record who changed it.
+Ids are built from ``metadata.uid`` + the rollout revision + what happened, so the same
+notification sent twice (Argo retries on 5xx) keeps its id:
 ``argo-rollouts:<uid>:rev<revision>:completed``.
 
 An abort sends traffic back to the stable ReplicaSet.  The aborted revision was never
 "completed", so the core would otherwise never have seen it deployed and would pin the
 rollback on the stable version.  An abort therefore yields two events: a deployment of
 the aborted version (``argo-rollouts:<uid>:rev<revision>:started``, time one second
-before the abort, ``timestamp_estimated: true``) and the rollback
-(``argo-rollouts:<uid>:rev<revision>:aborted``, ``automated: true``, no version: the
-Rollout object names the stable ReplicaSet by pod hash only, kept as ``stable_pod_hash``).
+before the abort, ``timestamp_estimated: true``, ``stage: "canary"`` since it never took
+full traffic) and the rollback (``argo-rollouts:<uid>:rev<revision>:aborted``,
+``automated: true``, no version: the Rollout object names the stable ReplicaSet by pod
+hash only, kept as ``stable_pod_hash``).
 The abort time is the ``Progressing`` condition's ``lastUpdateTime`` (reason
-``RolloutAborted``), else now.  The notification carries no signature: protect the
-route with the service's bearer token (the template sends it).
+``RolloutAborted``), else now; the rollback's note is ``status.message``, else that
+condition's message (older controllers write no ``status.message``).  The notification
+carries no signature: protect the route with the service's bearer token (the template
+sends it).
 
 The ``argo-rollouts-notification-configmap`` to apply (also in
 ``tests/sources/fixtures/argo-notifications-configmap.yaml``)::
@@ -99,6 +106,7 @@ from rollback_rate.sources.base import (
     event,
     field,
     format_utc,
+    image_digest,
     image_tag,
     parse_time,
     require_object,
@@ -135,7 +143,22 @@ def _condition_time(rollout: Mapping[str, Any], kinds: tuple[str, ...]) -> datet
     return None
 
 
-def _version(rollout: Mapping[str, Any], revision: str | None) -> str | None:
+def _aborted_message(rollout: Mapping[str, Any]) -> str | None:
+    """Why the Rollout was aborted: ``status.message``, else the RolloutAborted condition's."""
+    message = field(rollout, "status.message", source=NAME, required=False, prefix="rollout.")
+    if message:
+        return str(message)
+    status = rollout.get("status")
+    conditions = status.get("conditions") if isinstance(status, Mapping) else None
+    for condition in conditions if isinstance(conditions, list) else []:
+        if isinstance(condition, Mapping) and condition.get("reason") == "RolloutAborted":
+            text = condition.get("message")
+            return text if isinstance(text, str) and text else None
+    return None
+
+
+def _image(rollout: Mapping[str, Any]) -> str | None:
+    """The image reference of the first container of the Rollout's pod template."""
     containers = (
         field(
             rollout,
@@ -149,8 +172,14 @@ def _version(rollout: Mapping[str, Any], revision: str | None) -> str | None:
     )
     if containers and isinstance(containers[0], Mapping):
         image = containers[0].get("image")
-        if isinstance(image, str) and (tag := image_tag(image)):
-            return tag
+        if isinstance(image, str) and image.strip():
+            return image
+    return None
+
+
+def _version(rollout: Mapping[str, Any], image: str | None, revision: str | None) -> str | None:
+    if image and (tag := image_tag(image)):
+        return tag
     pod_hash = field(
         rollout, "status.currentPodHash", source=NAME, required=False, prefix="rollout."
     )
@@ -191,7 +220,8 @@ class ArgoRolloutsSource(BaseSource):
         )
         revision = annotations.get(REVISION_ANNOTATION)
         revision = str(revision) if revision is not None else None
-        version = _version(rollout, revision)
+        image = _image(rollout)
+        version = _version(rollout, image, revision)
         key = f"argo-rollouts:{uid}:rev{revision or version}"
         common: dict[str, Any] = {
             "source": NAME,
@@ -199,6 +229,11 @@ class ArgoRolloutsSource(BaseSource):
             "environment": environment,
             "rollout": name,
             "revision": revision,
+        }
+        deployed: dict[str, Any] = {
+            "version": version,
+            "artifact": image,
+            "digest": image_digest(image) if image else None,
         }
         if trigger == COMPLETED:
             moment = _condition_time(rollout, ("Completed", "Progressing"))
@@ -208,22 +243,22 @@ class ArgoRolloutsSource(BaseSource):
                     event(
                         kind="deployment",
                         event_id=f"{key}:completed",
-                        version=version,
                         timestamp=format_utc(when),
+                        **deployed,
                         **common,
                     ),
                 ]
             )
         aborted_at = _condition_time(rollout, ("Progressing",)) or options.current_time()
-        message = field(rollout, "status.message", source=NAME, required=False, prefix="rollout.")
         return Translation(
             events=[
                 event(
                     kind="deployment",
                     event_id=f"{key}:started",
-                    version=version,
                     timestamp=format_utc(shift(aborted_at, -1)),
                     timestamp_estimated=True,
+                    stage="canary",
+                    **deployed,
                     **common,
                 ),
                 event(
@@ -236,7 +271,7 @@ class ArgoRolloutsSource(BaseSource):
                     stable_pod_hash=field(
                         rollout, "status.stableRS", source=NAME, required=False, prefix="rollout."
                     ),
-                    note=message,
+                    note=_aborted_message(rollout),
                     **common,
                 ),
             ]

@@ -266,6 +266,12 @@ def image_tag(image: str) -> str | None:
     return digest
 
 
+def image_digest(image: str) -> str | None:
+    """The ``sha256:...`` digest an image reference is pinned to (``app@sha256:...``), else None."""
+    match = _DIGEST.search(image)
+    return match.group(1).lower() if match else None
+
+
 def constant_time_equal(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 

@@ -11,7 +11,11 @@ artifactId when it is not a purl or has no version); time = ``context.timestamp`
 id = ``cdevents:`` + ``context.id`` (the CDEvent's own id, which a producer keeps when it
 re-sends).  v0.4 names the spec version ``context.version`` and v0.5 ``context.specversion``;
 neither is needed here.  Optional ``customData`` keys ``automated``, ``cause``, ``team`` and
-``note`` are passed through when present.
+``note`` are passed through when present.  artifact = ``subject.content.artifactId``;
+digest = the purl's version when it is a ``sha256:`` digest (``pkg:oci/app@sha256%3A...``,
+as the spec's own examples write it), else a ``sha256:`` entry of its ``checksum``
+qualifier.  No actor: CDEvents v0.4 and v0.5 service events name no person or system that
+triggered them.
 
 Over HTTP a CDEvent arrives in a CloudEvent (CloudEvents HTTP binding): structured mode
 (``content-type: application/cloudevents+json``, the CDEvent is the CloudEvent's
@@ -44,6 +48,7 @@ from rollback_rate.sources.base import (
 NAME = "cdevents"
 _TYPE = re.compile(r"^dev\.cdevents\.([A-Za-z]+)\.([A-Za-z]+)\.(\d+\.\d+\.\d+\S*)$")
 _KINDS = {"deployed": "deployment", "upgraded": "deployment", "rolledback": "rollback"}
+_HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
 def artifact_version(artifact_id: str) -> str:
@@ -56,6 +61,22 @@ def artifact_version(artifact_id: str) -> str:
         if version:
             return str(version)
     return artifact_id
+
+
+def artifact_digest(artifact_id: str) -> str | None:
+    """``sha256:<hex>`` named by a purl: its version (OCI digests), else its checksum qualifier."""
+    if not artifact_id.startswith("pkg:"):
+        return None
+    try:
+        purl = PackageURL.from_string(artifact_id)
+    except ValueError:
+        return None
+    checksums = str((purl.qualifiers or {}).get("checksum") or "").split(",")
+    for candidate in (str(purl.version or ""), *checksums):
+        algorithm, _, value = candidate.strip().partition(":")
+        if algorithm.lower() == "sha256" and _HEX64.match(value):
+            return f"sha256:{value.lower()}"
+    return None
 
 
 def _decode_cloudevent(body: bytes, headers: Mapping[str, str]) -> Any:
@@ -140,7 +161,8 @@ class CDEventsSource(BaseSource):
                     environment=environment,
                     timestamp=timestamp,
                     version=artifact_version(artifact_id),
-                    artifact_id=artifact_id,
+                    artifact=artifact_id,
+                    digest=artifact_digest(artifact_id),
                     cdevents_type=cdevent_type,
                     cdevents_source=field(data, "context.source", source=NAME, required=False),
                     **extra,

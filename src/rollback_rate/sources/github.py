@@ -11,9 +11,11 @@ Mapping: model = ``deployment.payload.model`` (the deployment payload may be an 
 or a JSON string) else the repository name; version = ``deployment.payload.version``
 else ``deployment.sha``; environment = ``deployment.environment``; time =
 ``deployment_status.created_at``; team / automated / cause / note from the deployment
-payload when given.  Id = ``github:deployment_status:<deployment_status.id>``: the status
-object's id is fixed when GitHub creates it, while ``X-GitHub-Delivery`` changes on every
-redelivery and so is never used.
+payload when given; actor = ``sender.login`` (who triggered the event), else
+``deployment_status.creator.login``.  No artifact or digest: GitHub's deployment names a
+commit, not a built artifact.  Id = ``github:deployment_status:<deployment_status.id>``:
+the status object's id is fixed when GitHub creates it, while ``X-GitHub-Delivery``
+changes on every redelivery and so is never used.
 
 Signature: ``X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, raw body)>``.
 """
@@ -125,6 +127,8 @@ class GitHubSource(BaseSource):
                     sha=sha,
                     url=url if isinstance(url, str) else None,
                     deployment_id=deployment.get("id"),
+                    actor=field(data, "sender.login", source=NAME, required=False)
+                    or field(data, "deployment_status.creator.login", source=NAME, required=False),
                 )
             ]
         )

@@ -12,8 +12,11 @@ emits ``rollback`` itself.  Revisions whose ReplicaSet was garbage-collected
 
 Mapping: model = the owning Deployment's name (``ownerReferences`` kind Deployment);
 environment = namespace; version = image tag of the first container, else the
-``pod-template-hash`` label; id = ``k8s:<namespace>/<deployment>:rev<N>`` (revision numbers
-never repeat within a Deployment, so re-importing a later export re-emits the same ids).
+``pod-template-hash`` label; artifact = that container's image reference; digest = the
+``sha256:`` it is pinned to (``image@sha256:...``), if any; id =
+``k8s:<namespace>/<deployment>:rev<N>`` (revision numbers never repeat within a Deployment,
+so re-importing a later export re-emits the same ids).  No actor: a ReplicaSet does not
+record who changed its Deployment (its writer is the deployment controller).
 
 Times.  A ReplicaSet's ``creationTimestamp`` is exact for the first revision it held.
 When it is reused, Kubernetes records no time; the rule is deterministic rather than
@@ -38,6 +41,7 @@ from rollback_rate.sources.base import (
     event,
     field,
     format_utc,
+    image_digest,
     image_tag,
     parse_time,
     require_object,
@@ -194,7 +198,8 @@ def _replay(namespace: str, deployment: str, history: dict[int, _Holder]) -> lis
                 revision=number,
                 replicaset=holder.name,
                 pod_template_hash=holder.pod_hash,
-                image=holder.image,
+                artifact=holder.image,
+                digest=image_digest(holder.image) if holder.image else None,
                 timestamp_estimated=True if estimated else None,
             )
         )

@@ -8,7 +8,10 @@ the core infers the rollback from the version history.  Everything else is ignor
 
 Mapping: model = ``data.name``; environment = ``options.alias_map[alias]`` or the alias
 itself; version = ``data.version``; time = the body's ``timestamp``, else the
-``X-MLflow-Timestamp`` header (unix seconds), else now.
+``X-MLflow-Timestamp`` header (unix seconds), else now.  No artifact, digest or actor: the
+alias payload is ``{"name", "alias", "version"}`` only (``ModelVersionAliasCreatedPayload``
+in ``mlflow/webhooks/types.py``; the version's ``source`` URI travels only in
+``model_version.created``), and no MLflow webhook payload names the user who acted.
 
 Id choice.  MLflow (``mlflow/webhooks/delivery.py``) creates ``X-MLflow-Delivery-Id`` (a
 uuid4), ``X-MLflow-Timestamp`` and the body ``timestamp`` once per send; the HTTP retries

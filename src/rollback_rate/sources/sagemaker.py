@@ -22,7 +22,9 @@ normalised.
 
 model = ``EndpointName`` (tag ``rollback-rate/model`` overrides); environment = tag
 ``rollback-rate/environment`` / ``environment`` / ``env`` else ``options.environment``
-else ``production``; team = tag ``team``.
+else ``production``; team = tag ``team``; artifact (on deployments) = the endpoint config
+name deployed: the event names configs by name only, not by ARN.  No digest and no actor:
+the event carries neither a content hash nor who called ``UpdateEndpoint``.
 
 Ids.  SageMaker "may send multiple events to EventBridge for each state change", each
 with its own EventBridge ``id``, so that id would double count.  Ids are built from what
@@ -91,8 +93,16 @@ def _first_tag(tags: Mapping[str, str], names: tuple[str, ...]) -> str | None:
 
 
 def _stamp(value: Any, fallback: str) -> str:
-    """The raw time as it appears in the id: epoch ms digits, or the given text."""
-    return str(value) if value is not None else fallback
+    """The raw time as it appears in the id: epoch ms digits, or the given text.
+
+    "SageMaker Endpoint State Change" writes epoch milliseconds as floats
+    (``1592411994287.0``), the deployment family as integers: both must give one id.
+    """
+    if value is None:
+        return fallback
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 class SageMakerSource(BaseSource):
@@ -149,6 +159,7 @@ class SageMakerSource(BaseSource):
                         kind="deployment",
                         event_id=f"sagemaker:{arn}:in_service:{config}:{stamp}",
                         version=config,
+                        artifact=config,
                         timestamp=format_utc(moment),
                         **common,
                     ),
@@ -213,7 +224,7 @@ class SageMakerSource(BaseSource):
         )
         if start_raw is not None:
             started, estimated = parse_time(start_raw, source=NAME, path=prefix + "StartTime"), None
-            attempt = f"{pending_config}:{start_raw}"
+            attempt = f"{pending_config}:{_stamp(start_raw, '')}"
         else:
             started, estimated = shift(moment, -1), True
             attempt = f"{pending_config}:{stamp}"
@@ -221,6 +232,7 @@ class SageMakerSource(BaseSource):
             event(
                 kind="deployment",
                 version=pending_config,
+                artifact=pending_config,
                 timestamp=format_utc(started),
                 event_id=f"sagemaker:{arn}:deploy:{attempt}",
                 timestamp_estimated=estimated,
