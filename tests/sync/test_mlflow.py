@@ -453,3 +453,24 @@ def test_live_versions_reads_the_top_of_each_stack(db: Database) -> None:
     assert live_versions(db, ["a"]) == {("a", "production"): "1", ("a", "staging"): "7"}
     assert live_versions(db, []) == {}
     assert live_versions(db, ["unknown"]) == {}
+
+
+def test_a_sync_tells_the_after_commit_hook_what_it_recorded(
+    db: Database, mlflow_url: str, registry: Registry
+) -> None:
+    from rollback_rate import Committed, Ledger
+
+    heard: list[Committed] = []
+    ledger = Ledger(db)
+    ledger.subscribe(heard.append)
+    model = registry.model("hooked")
+    v1, v2 = registry.version(model), registry.version(model)
+    registry.alias(model, "champion", v1)
+    sync_module.sync_mlflow(ledger, mlflow_url, models=[model])
+    registry.alias(model, "champion", v2)
+    sync_module.sync_mlflow(ledger, mlflow_url, models=[model])
+    registry.alias(model, "champion", v1)  # moved back: the sync infers the rollback
+    sync_module.sync_mlflow(ledger, mlflow_url, models=[model])
+    assert [[d.version for d in n.streams[0].deployed] for n in heard] == [["1"], ["2"], []]
+    [back] = heard[2].streams[0].rolled_back
+    assert (back.deployment.version, back.event_id.startswith("mlflow-sync:")) == ("2", True)

@@ -94,7 +94,12 @@ def run_uvicorn(config: Any) -> None:
     if config.workers <= 1:
         uvicorn.Server(config).run()
         return
-    shared = config.bind_socket()
-    tcp = socket.socket(shared.family, shared.type, socket.IPPROTO_TCP, fileno=shared.detach())
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C: the supervisor stops workers
-        Multiprocess(config, sockets=[tcp]).run()
+        Multiprocess(config, sockets=[tcp_listening_socket(config)]).run()
+
+
+def tcp_listening_socket(config: Any) -> socket.socket:
+    """Uvicorn's bound socket, re-made with proto=IPPROTO_TCP: asyncio then sets
+    TCP_NODELAY on every connection it accepts from it."""
+    shared = config.bind_socket()
+    return socket.socket(shared.family, shared.type, socket.IPPROTO_TCP, fileno=shared.detach())

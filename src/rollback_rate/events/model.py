@@ -54,11 +54,6 @@ class Event(BaseModel):
             raise ValueError("version is required for a deployment")
         return self
 
-    @property
-    def attributes(self) -> dict[str, Any]:
-        """Fields outside the contract, kept rather than dropped."""
-        return dict(self.__pydantic_extra__ or {})
-
 
 class EventRecord(NamedTuple):
     """An event flattened for the log: times in UTC microseconds, identity resolved."""

@@ -254,9 +254,7 @@ class Ledger:
     @_translated
     def rebuild(self) -> int:
         """Replay every stream's attribution from the log; returns how many streams."""
-        count, committed = rebuild(self.database, self._change_log())
-        self._notify(committed)
-        return count
+        return self._write(lambda changes: rebuild(self.database, changes))
 
     @_translated
     def maintain(self) -> None:
