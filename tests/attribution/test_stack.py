@@ -121,5 +121,5 @@ def test_attribution_reads_a_record_by_its_field_names():
         "event",
     )  # fmt: skip
     assert stream_event(7, record) == StreamEvent(
-        7, "rollback", "v1", record.ts, True, "latency", "risk"
+        7, "rollback", "v1", record.ts, True, "latency", "risk", False, None, False
     )

@@ -63,7 +63,11 @@ def test_rollback_version_is_optional():
 @pytest.mark.parametrize(
     ("change", "field", "reason"),
     [
-        ({"type": "promote"}, "type", "must be one of deployment, rollback (got 'promote')"),
+        (
+            {"type": "promote"},
+            "type",
+            "must be one of deployment, rollback, void, amend (got 'promote')",
+        ),
         ({"model": ""}, "model", "must not be empty"),
         ({"model": "m" * 201}, "model", "is longer than 200 characters"),
         ({"automated": "yes"}, "automated", "must be true or false (got 'yes')"),
@@ -83,15 +87,33 @@ def test_bad_fields_are_named(change, field, reason):
 
 def test_missing_required_fields_are_all_listed():
     found = problems({"type": "deployment"})
-    assert {(f, r) for _, f, r in found} >= {("model", "is required"), ("timestamp", "is required")}
+    assert {(f, r) for _, f, r in found} == {
+        ("timestamp", "is required"),
+        ("model", "is required for a deployment"),
+        ("version", "is required for a deployment"),
+    }
 
 
 def test_not_an_object():
     assert problems(["deployment"]) == [("line 7", None, "expected a JSON object, got list")]
 
 
-def test_numeric_version_is_kept_as_text():
-    assert parse_event({**VALID, "version": 3}, "x").version == "3"
+def test_a_version_given_as_a_number_is_refused_with_the_fix():
+    # 1.10 and 1.1 are two versions, but the same JSON number (issue 9).
+    for number in (3, 1.10, 123456789012345678901234567890):
+        assert problems({**VALID, "version": number}) == [
+            (
+                "line 7",
+                "version",
+                f"must be a string (got {type(number).__name__} {number!r}): quote it, as a "
+                "JSON number loses what tells versions apart (1.10 would be 1.1)",
+            )
+        ]
+
+
+def test_other_numbers_are_still_text():
+    record = parse_event({**VALID, "id": 4711, "team": 7}, "x")
+    assert (record.event_id, record.team) == ("4711", "7")
 
 
 def test_identity_without_id_is_derived_from_content():
@@ -103,3 +125,22 @@ def test_identity_without_id_is_derived_from_content():
 
 def test_explicit_id_is_the_identity():
     assert parse_event({**VALID, "id": "ci-991"}, "a").event_id == "ci-991"
+
+
+def test_each_stage_s_shape_follows_the_contract():
+    # One definition per stage: the record flattens the contract, the log stores the
+    # record, attribution reads its fields by name. Adding a field to the contract
+    # without the others fails here, not in production.
+    from rollback_rate.attribution import StreamEvent
+    from rollback_rate.events import Event, EventRecord
+    from rollback_rate.store.appended import EVENT_COLUMNS
+    from rollback_rate.store.schema import events
+
+    contract = set(Event.model_fields) - {"id", "timestamp", "reason"}
+    assert set(EventRecord._fields) - {"event_id", "ts", "attributes"} == contract
+    assert set(EVENT_COLUMNS) == set(EventRecord._fields) - {"model", "environment"} | {
+        "stream_id",
+        "recorded_at",
+    }
+    assert set(events.c.keys()) == set(EVENT_COLUMNS) | {"seq"}
+    assert set(StreamEvent._fields) - {"seq"} <= set(EventRecord._fields)

@@ -225,3 +225,16 @@ def test_every_caller_s_write_is_retried_after_a_deadlock(db, monkeypatch, tmp_p
     assert attempts == [name for name in ("write_groups", "write_events", "write_events",
                                           "write_events", "rebuild") for _ in range(2)]  # fmt: skip
     ledger.close()
+
+
+def test_a_bad_target_and_a_fix_forward_are_told(db):
+    ledger, heard = listening(db)
+    ledger.record_batch([deploy("m", "1", T1, id="d1"), deploy("m", "2", T2, id="d2"),
+                         rollback("m", "2026-03-02T12:00:00Z", id="r1")])  # fmt: skip
+    ledger.record(deploy("m", "2", T3, id="d2b"))
+    ledger.record(deploy("m", "2.1", "2026-03-03T10:00:00Z", id="fix", unplanned=True))
+    [fixed] = heard.notices[-1].streams[0].fixed_forward
+    assert (fixed.deployment.event_id, fixed.event_id) == ("d2b", "fix")
+    ledger.record(rollback("m", T4, id="r2", version="2"))  # back onto 2: rolled back before
+    [change] = heard.notices[-1].streams[0].rolled_back
+    assert (change.deployment.event_id, change.bad_target) == ("fix", True)

@@ -78,13 +78,17 @@ def test_a_database_from_an_older_revision_upgrades_with_its_data(tmp_path):
         )
     old.dispose()
     with Ledger(url) as upgraded:
-        assert upgraded.database.current_revision() == "0005"
+        assert upgraded.database.current_revision() == "0006"
         query = parse_query(window="7d", as_of="2026-02-01T00:00:00Z")
         assert upgraded.report(query).overall.rollbacks == 1
         [stream] = upgraded.gauges(window=7 * day, as_of=t0 + 31 * day)
         assert (stream.settled, stream.pending, stream.rollback_rate) == (2, 0, 50.0)
         assert (stream.deployments_recorded, stream.rollbacks_recorded) == (2, 1)
         assert stream.rollbacks_recorded_automated == 1
+        # 0006: when rolling back was last exercised, from the projection already there
+        with upgraded.database.snapshot() as conn:
+            exercised = conn.exec_driver_sql("SELECT last_exercised_at FROM streams").scalar()
+        assert exercised == t0 + day + 3_600_000_000
 
 
 def test_maintain_refreshes_statistics_on_both_backends(db):

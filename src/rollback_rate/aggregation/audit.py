@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,12 +46,7 @@ class AuditPage:
 def audit_page(conn: Connection, query: AuditQuery) -> AuditPage:
     """Stored events after the cursor, oldest first; `next_cursor` is None on the last page."""
     statement = (
-        select(
-            events.c.seq, events.c.event_id, events.c.type, streams.c.model,
-            streams.c.environment, events.c.version, events.c.ts, events.c.automated,
-            events.c.cause, events.c.team, events.c.note, events.c.attributes,
-            events.c.recorded_at,
-        )
+        select(events.c.seq, events.c.recorded_at, *RECORD_COLUMNS)
         .select_from(events.join(streams, streams.c.id == events.c.stream_id))
         .order_by(events.c.seq)
         .limit(query.limit + 1)
@@ -70,15 +66,27 @@ def audit_page(conn: Connection, query: AuditQuery) -> AuditPage:
     rows = conn.execute(statement).all()
     page = rows[: query.limit]
     items = [
-        {
-            "seq": row.seq,
-            **EventRecord(*row[1:12]).as_dict(),
-            "recorded_at": iso_utc(row.recorded_at),
-        }
+        {"seq": row.seq, **record_of(row[2:]).as_dict(), "recorded_at": iso_utc(row.recorded_at)}
         for row in page
     ]
     more = len(rows) > query.limit
     return AuditPage(items, encode_cursor(page[-1].seq) if more else None)
+
+
+# The log's columns in EventRecord's order (model and environment from the stream).
+RECORD_COLUMNS = tuple(
+    streams.c[name] if name in ("model", "environment") else events.c[name]
+    for name in EventRecord._fields
+)
+_FLAGS = tuple(EventRecord._fields.index(name) for name in ("drill", "unplanned"))
+
+
+def record_of(values: Sequence[Any]) -> EventRecord:
+    """An EventRecord from RECORD_COLUMNS' values (flags are stored NULL when false)."""
+    fields = list(values)
+    for index in _FLAGS:
+        fields[index] = bool(fields[index])
+    return EventRecord._make(fields)
 
 
 def encode_cursor(seq: int) -> str:

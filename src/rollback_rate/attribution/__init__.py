@@ -6,6 +6,7 @@ from rollback_rate.attribution.compact_stack import StreamState
 from rollback_rate.attribution.projection import Projector, rebuild_all, refresh_streams
 from rollback_rate.attribution.stack import (
     Deployed,
+    FixedForward,
     Orphaned,
     Outcome,
     RolledBack,
@@ -18,6 +19,7 @@ __all__ = [
     "STATE_BUDGET",
     "ChangeLog",
     "Deployed",
+    "FixedForward",
     "Orphaned",
     "Outcome",
     "Projector",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rollback_rate.attribution.stack import Deployed, Orphaned, Outcome, RolledBack
+from rollback_rate.attribution.stack import Deployed, FixedForward, Orphaned, Outcome, RolledBack
 
 LIMIT = 10_000
 
@@ -25,6 +25,7 @@ class StreamChanges:
     deployed: list[Deployed] = field(default_factory=list)
     rolled_back: list[RolledBack] = field(default_factory=list)
     orphaned: list[Orphaned] = field(default_factory=list)
+    fixed_forward: list[FixedForward] = field(default_factory=list)
     unrolled: list[int] = field(default_factory=list)  # rolled back before, no longer
     uncounted: list[int] = field(default_factory=list)  # counted before, no longer
     replayed: bool = False
@@ -63,6 +64,8 @@ class ChangeLog:
                 changes.rolled_back.append(outcome)
             elif type(outcome) is Orphaned:
                 changes.orphaned.append(outcome)
+            elif type(outcome) is FixedForward:
+                changes.fixed_forward.append(outcome)
 
     def replaying(
         self, stream_id: int, rolled_back: dict[int, int | None], orphans: set[int]
@@ -82,6 +85,7 @@ class ChangeLog:
         changes.deployed.clear()
         changes.rolled_back.clear()
         changes.orphaned.clear()
+        changes.fixed_forward.clear()
         changes.replayed = True
 
     def replayed(self, stream_id: int) -> None:

@@ -27,8 +27,9 @@ _LOOKUPS_BEFORE_FILTER = 16
 
 
 class StreamState:
-    """The stack of (version, deployment seq or None when restored), bottom first, and
-    the stream's team.
+    """The stack of (version, deployment seq or None when restored), bottom first, the
+    stream's team, the versions rollbacks took off it (a rollback onto one of them is a
+    bad-target rollback) and when rolling back was last exercised.
 
     Versions are unique in the stack: a version already in it is either live (a redeploy)
     or below it (a rollback), so a new push never duplicates one.
@@ -49,12 +50,22 @@ class StreamState:
         "_index",
         "_lookups",
         "_top",
+        "last_exercised",
+        "rolled_back_versions",
         "team",
     )
 
-    def __init__(self, stack: Iterable[Sequence[Any]] = (), team: str | None = None) -> None:
+    def __init__(
+        self,
+        stack: Iterable[Sequence[Any]] = (),
+        team: str | None = None,
+        rolled_back_versions: Iterable[str] = (),
+        last_exercised: int | None = None,
+    ) -> None:
         entries = list(stack)
         self.team = team
+        self.rolled_back_versions = set(rolled_back_versions)
+        self.last_exercised = last_exercised
         self._frozen = bytearray(_SEP)
         self._frozen_seqs = array("q")
         self._filter: bytearray | None = None  # built once enough lookups would use it
@@ -83,13 +94,30 @@ class StreamState:
     def footprint(self) -> int:
         """Rough bytes held, for callers that keep many states within a memory bound."""
         frozen = len(self._frozen) + 8 * len(self._frozen_seqs) + len(self._filter or b"")
-        return frozen + 160 * len(self._top)
+        return frozen + 160 * len(self._top) + 90 * len(self.rolled_back_versions)
 
     @property
     def live(self) -> str | None:
+        entry = self.live_entry
+        return entry[0] if entry is not None else None
+
+    @property
+    def live_entry(self) -> Entry | None:
+        """The top entry: (live version, the seq of its deployment or None), or None."""
         if not self._top and self._frozen_seqs:
             self._thaw(min(_TOP, len(self._frozen_seqs)))
-        return self._top[-1][0] if self._top else None
+        return self._top[-1] if self._top else None
+
+    def exercised(self, at: int) -> None:
+        """Rolling back was exercised at `at` (a rollback or a drill)."""
+        if self.last_exercised is None or at > self.last_exercised:
+            self.last_exercised = at
+
+    def was_rolled_back(self, version: str) -> bool:
+        return version in self.rolled_back_versions
+
+    def rolled_back(self, versions: Iterable[str]) -> None:
+        self.rolled_back_versions.update(versions)
 
     def depth_of(self, version: str) -> int | None:
         """The version's position from the bottom, or None when it is not in the stack."""

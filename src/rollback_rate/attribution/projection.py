@@ -22,9 +22,11 @@ from sqlalchemy import Connection, delete, select, tuple_
 from rollback_rate.attribution.budget import StateBudget
 from rollback_rate.attribution.changes import ChangeLog
 from rollback_rate.attribution.compact_stack import StreamState
+from rollback_rate.attribution.corrections import Correction, Corrections, resolve
 from rollback_rate.attribution.stack import StreamEvent, apply, stream_event
 from rollback_rate.attribution.writer import ProjectionWriter
 from rollback_rate.events import EventRecord
+from rollback_rate.events.model import CORRECTIONS
 from rollback_rate.store.backend import backend_of
 from rollback_rate.store.schema import deployments, events, orphan_rollbacks, streams
 from rollback_rate.store.statement_queue import StatementQueue
@@ -35,7 +37,7 @@ _SAVED_AT_ONCE = 100
 _IN_STREAM_ORDER = itemgetter(3, 0)  # (ts, seq) of a StreamEvent
 _SAVE_STATE = (
     "UPDATE streams SET stack = ?, team = ?, last_ts = ?, last_seq = ?, "
-    "deployments_counted = ? WHERE id = ?"
+    "deployments_counted = ?, rolled_back_versions = ?, last_exercised_at = ? WHERE id = ?"
 )
 _STREAM_COLUMNS = (
     streams.c.id,
@@ -46,6 +48,8 @@ _STREAM_COLUMNS = (
     streams.c.last_ts,
     streams.c.last_seq,
     streams.c.deployments_counted,
+    streams.c.rolled_back_versions,
+    streams.c.last_exercised_at,
 )
 _EVENT_COLUMNS = tuple(events.c[name] for name in StreamEvent._fields)
 
@@ -58,7 +62,16 @@ class _Stream:
 
     def __init__(self, row: Any, *, replay: bool = False) -> None:
         self.id, self.model, self.environment = row.id, row.model, row.environment
-        self.state = StreamState() if replay else StreamState(orjson.loads(row.stack), row.team)
+        self.state = (
+            StreamState()
+            if replay
+            else StreamState(
+                orjson.loads(row.stack),
+                row.team,
+                orjson.loads(row.rolled_back_versions),
+                row.last_exercised_at,
+            )
+        )
         self.last: tuple[int, int] | None = (
             None if replay or row.last_ts is None else (row.last_ts, row.last_seq)
         )
@@ -71,8 +84,11 @@ class _Stream:
     def saved(self) -> tuple[Any, ...]:
         """Its state as `_SAVE_STATE` writes it back."""
         last_ts, last_seq = self.last or (None, None)
-        stack = orjson.dumps(self.state.stack).decode()
-        return (stack, self.state.team, last_ts, last_seq, self.counted, self.id)
+        state = self.state
+        stack = orjson.dumps(state.stack).decode()
+        rolled_back = orjson.dumps(sorted(state.rolled_back_versions)).decode()
+        return (stack, state.team, last_ts, last_seq, self.counted, rolled_back,
+                state.last_exercised, self.id)  # fmt: skip
 
 
 class Projector:
@@ -99,6 +115,7 @@ class Projector:
         # Streams left to `refresh_streams` at the end, with their earliest new event
         # time; None until an event arrives for one pushed out by the memory bound.
         self.deferred: dict[int, int | None] = {}
+        self.corrected: dict[int, bool] = {}  # deferred streams that must replay whole
 
     def add(self, new_events: Mapping[int, Sequence[tuple[int, EventRecord]]]) -> None:
         """Attribute new events, given per stream id as (seq, record), in any order."""
@@ -111,12 +128,19 @@ class Projector:
             )
             first_ts = ordered[0].ts
             stream = self.inline.get(stream_id)
-            if stream is not None and stream.last is not None and first_ts < stream.last[0]:
-                self._defer(stream)  # an event from the past: replay at the end
+            corrected = any(event.type in CORRECTIONS for event in ordered)
+            if stream is not None and (
+                corrected or (stream.last is not None and first_ts < stream.last[0])
+            ):
+                self._defer(stream)  # a correction, or an event from the past: replay at the end
                 stream = None
             if stream is None:
                 earliest = self.deferred[stream_id]
-                self.deferred[stream_id] = first_ts if earliest is None else min(earliest, first_ts)
+                self.deferred[stream_id] = (
+                    None if corrected or self.corrected.get(stream_id)
+                    else first_ts if earliest is None else min(earliest, first_ts)
+                )  # fmt: skip
+                self.corrected[stream_id] = corrected or self.corrected.get(stream_id, False)
                 continue
             writer, state = self.writer, stream.state
             writer.stream(stream.id, stream.model, stream.environment)
@@ -136,7 +160,10 @@ class Projector:
         self._save(list(self.inline.values()))
         self.inline.clear()
         self.queue.drain()
-        pending = {sid: ts for sid, ts in self.deferred.items() if ts is not None}
+        pending = {
+            sid: ts for sid, ts in self.deferred.items()
+            if ts is not None or self.corrected.get(sid)
+        }  # fmt: skip
         refresh_streams(self.conn, pending, self.changes)
 
     def _load(self, ids: list[int]) -> None:
@@ -190,12 +217,17 @@ def refresh_streams(
                 _note_before_replay(conn, replay, changes)
             conn.execute(delete(deployments).where(deployments.c.stream_id.in_(replay)))
             conn.execute(delete(orphan_rollbacks).where(orphan_rollbacks.c.stream_id.in_(replay)))
-        replaying = set(replay)
+        corrections = _corrections(conn, replay) if replay else {}
         for row in rows:
-            stream = _Stream(row, replay=row.id in replaying)
+            stream = _Stream(row, replay=row.id in corrections)
             writer.stream(stream.id, stream.model, stream.environment)
+            corrected = corrections.get(row.id)
             for event in _events_after(conn, stream.id, stream.last, page):
-                stream.counted += writer.record(apply(stream.state, event))
+                if corrected is None:
+                    stream.counted += writer.record(apply(stream.state, event))
+                elif event.seq not in corrected.voided:
+                    outcomes = corrected.amend(apply(stream.state, event))
+                    stream.counted += writer.record(outcomes)
                 stream.last = (event.ts, event.seq)
             saved.append(stream.saved())
         writer.flush()
@@ -216,6 +248,22 @@ def _continues(row: Any, earliest_new_ts: int | None) -> bool:
     return (
         earliest_new_ts is not None and row.last_ts is not None and (earliest_new_ts >= row.last_ts)
     )
+
+
+def _corrections(conn: Connection, stream_ids: list[int]) -> dict[int, Corrections]:
+    """Each replayed stream's voids and amends, resolved (every replayed stream gets one,
+    most of them empty)."""
+    target = events.alias("target_event")
+    found: dict[int, list[Correction]] = {sid: [] for sid in stream_ids}
+    rows = conn.execute(
+        select(events.c.stream_id, events.c.seq, events.c.type, events.c.ts, target.c.seq,
+               events.c.cause, events.c.automated)
+        .select_from(events.outerjoin(target, target.c.event_id == events.c.target))
+        .where(events.c.stream_id.in_(stream_ids), events.c.type.in_(CORRECTIONS))
+    )  # fmt: skip
+    for stream_id, seq, kind, ts, target_seq, cause, automated in rows:
+        found[stream_id].append(Correction(seq, kind, ts, target_seq, cause, automated))
+    return {stream_id: resolve(listed) for stream_id, listed in found.items()}
 
 
 def _note_before_replay(conn: Connection, stream_ids: list[int], changes: ChangeLog) -> None:

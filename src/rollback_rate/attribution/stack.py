@@ -26,9 +26,12 @@ class StreamEvent(NamedTuple):
     type: str
     version: str | None
     ts: int
-    automated: bool
+    automated: bool | None
     cause: str | None
     team: str | None
+    drill: bool | None = None
+    stage: str | None = None
+    unplanned: bool | None = None
 
 
 _FROM_RECORD = itemgetter(*(EventRecord._fields.index(name) for name in StreamEvent._fields[1:]))
@@ -46,6 +49,8 @@ class Deployed(NamedTuple):
     ts: int
     version: str
     team: str | None
+    stage: str | None = None  # "canary": not yet at full traffic
+    unplanned: bool | None = None  # a hotfix or an emergency retrain
 
 
 class RolledBack(NamedTuple):
@@ -57,6 +62,7 @@ class RolledBack(NamedTuple):
     automated: bool
     cause: str | None
     version: str  # the deployment's
+    bad_target: bool = False  # the version restored had itself been rolled back before
 
 
 class Orphaned(NamedTuple):
@@ -69,25 +75,40 @@ class Orphaned(NamedTuple):
     cause: str | None
 
 
-Outcome = Deployed | RolledBack | Orphaned
+class FixedForward(NamedTuple):
+    """A counted deployment replaced by an unplanned one (a hotfix) instead of rolled back."""
+
+    deployment_seq: int
+    at: int
+    by_seq: int
+
+
+Outcome = Deployed | RolledBack | Orphaned | FixedForward
 
 
 def apply(state: StreamState, event: Sequence[Any]) -> list[Outcome]:
     """Advance `state` by one event (laid out as StreamEvent) and say what it did to
     counted deployments."""
-    seq, type_, version, ts, _, _, team = event
+    seq, type_, version, ts, _, _, team, drill, stage, unplanned = event
     if team:
         state.team = team
     if type_ == "deployment":
         version = version or ""
-        if version == state.live:
+        live = state.live_entry
+        if live is not None and version == live[0]:
             return []  # rule 1: redeploy of the live version
         depth = state.depth_of(version)
         if depth is not None:  # rule 2: an inferred rollback
-            return _popped(state, event, state.pop_to(depth + 1))
+            return _popped(state, event, state.pop_to(depth + 1), None)
         state.push(version, seq)  # rule 3: a new deployment
-        return [Deployed._make((seq, ts, version, team))]  # _make: no Python frame (hot)
+        deployed = Deployed._make((seq, ts, version, team, stage, unplanned))  # no frame (hot)
+        if unplanned and live is not None and live[1] is not None:
+            return [deployed, FixedForward(live[1], ts, seq)]
+        return [deployed]
     if type_ == "rollback":
+        if drill:  # a drill proves the path works; it counts as nothing, moves nothing
+            state.exercised(ts)
+            return []
         return _rollback(state, event, version)
     return []  # rollback_failed: recorded, but the stack did not move
 
@@ -95,23 +116,31 @@ def apply(state: StreamState, event: Sequence[Any]) -> list[Outcome]:
 def _rollback(state: StreamState, event: Sequence[Any], version: str | None) -> list[Outcome]:
     if version is None or version == state.live:
         popped = state.pop_to(state.size - 1) if state.size else []
-        return _popped(state, event, popped)
+        return _popped(state, event, popped, None)
     depth = state.depth_of(version)
     if depth is not None:
-        return _popped(state, event, state.pop_to(depth + 1))
+        return _popped(state, event, state.pop_to(depth + 1), None)
     # A version the stream never held here: the live entry goes, the named one is restored.
     popped = state.pop_to(state.size - 1) if state.size else []
     state.push(version, None)
-    return _popped(state, event, popped)
+    return _popped(state, event, popped, version)
 
 
 def _popped(
-    state: StreamState, event: Sequence[Any], popped: list[tuple[str, int | None]]
+    state: StreamState,
+    event: Sequence[Any],
+    popped: list[tuple[str, int | None]],
+    restored: str | None,
 ) -> list[Outcome]:
-    seq, _, _, ts, automated, cause, team = event
+    seq, _, _, ts, automated, cause, team, *_ = event
+    state.exercised(ts)
     counted = [(version, deployed) for version, deployed in popped if deployed is not None]
     if not counted:
         return [Orphaned(seq, ts, team or state.team, automated, cause)]
+    target = restored if restored is not None else state.live
+    bad_target = target is not None and state.was_rolled_back(target)
+    state.rolled_back(version for version, _ in counted)
     return [
-        RolledBack(deployed, ts, seq, automated, cause, version) for version, deployed in counted
+        RolledBack(deployed, ts, seq, automated, cause, version, bad_target)
+        for version, deployed in counted
     ]

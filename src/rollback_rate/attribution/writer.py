@@ -8,25 +8,34 @@ from typing import Any
 from sqlalchemy import Connection
 
 from rollback_rate.attribution.changes import ChangeLog
-from rollback_rate.attribution.stack import Deployed, Orphaned, Outcome, RolledBack
+from rollback_rate.attribution.stack import Deployed, FixedForward, Orphaned, Outcome, RolledBack
 from rollback_rate.store.backend import backend_of
 from rollback_rate.store.statement_queue import StatementQueue
 from rollback_rate.timeutil import MICROS_PER_DAY, periods, periods_of_day
 
 _FLUSH_AT = 10_000
-_NOT_YET = (None, None, None, None)  # a deployment's rollback columns, until rolled back
+# A deployment's rollback columns (until rolled back), then its fix-forward ones.
+_NOT_YET = (None, None, None, None, None)
+_NOT_FIXED = (None, None)
 _DEPLOYMENT_COLUMNS = ("seq", "stream_id", "model", "environment", "team", "version",
                        "deployed_at", "week", "month", "rolled_back_at", "rollback_seq",
-                       "rollback_automated", "rollback_cause")  # fmt: skip
+                       "rollback_automated", "rollback_cause", "rollback_bad_target",
+                       "stage", "unplanned", "fixed_forward_at", "fixed_forward_seq")  # fmt: skip
+_ROLLBACK = slice(9, 14)
+_FIXED_FORWARD = slice(16, 18)
 # Sets of columns that are None together: the team; the rollback, until there is one; its
-# cause (SQLite leaves an empty set out of the insert rather than bind None).
-_DEPLOYMENT_NULLABLE = ((4,), (9, 10, 11), (12,))
+# cause; a bad target (flags are NULL when false); the stage; unplanned; the fix-forward
+# (SQLite leaves an empty set out of the insert rather than bind None).
+_DEPLOYMENT_NULLABLE = ((4,), (9, 10, 11), (12,), (13,), (14,), (15,), (16, 17))
 _ORPHAN_COLUMNS = ("seq", "stream_id", "model", "environment", "team", "at", "week", "month",
                    "automated", "cause")  # fmt: skip
 _ORPHAN_NULLABLE = ((4,), (9,))
 _MARK_ROLLED_BACK = (
     "UPDATE deployments SET rolled_back_at = ?, rollback_seq = ?, "
-    "rollback_automated = ?, rollback_cause = ? WHERE seq = ?"
+    "rollback_automated = ?, rollback_cause = ?, rollback_bad_target = ? WHERE seq = ?"
+)
+_MARK_FIXED_FORWARD = (
+    "UPDATE deployments SET fixed_forward_at = ?, fixed_forward_seq = ? WHERE seq = ?"
 )
 
 
@@ -43,6 +52,7 @@ class ProjectionWriter:
         self.base: tuple[int, str, str] = (0, "", "")
         self.new: dict[int, list[Any]] = {}
         self.updates: list[Sequence[Any]] = []
+        self.fixes: list[Sequence[Any]] = []
         self.orphans: list[Sequence[Any]] = []
 
     def stream(self, stream_id: int, model: str, environment: str) -> None:
@@ -53,9 +63,10 @@ class ProjectionWriter:
         counted = 0
         for outcome in outcomes:
             if type(outcome) is Deployed:  # the common case: inline, no calls
-                seq, ts, version, team = outcome
+                seq, ts, version, team, stage, unplanned = outcome
                 week_and_month = periods_of_day(ts // MICROS_PER_DAY)
-                self.new[seq] = [seq, *self.base, team, version, ts, *week_and_month, *_NOT_YET]
+                self.new[seq] = [seq, *self.base, team, version, ts, *week_and_month, *_NOT_YET,
+                                 stage, unplanned or None, *_NOT_FIXED]  # fmt: skip
                 counted += 1
             elif type(outcome) is RolledBack:
                 self._rolled_back(outcome)
@@ -65,6 +76,8 @@ class ProjectionWriter:
                     (outcome.seq, *self.base, outcome.team, outcome.at, week, month,
                      outcome.automated, outcome.cause)
                 )  # fmt: skip
+            elif type(outcome) is FixedForward:
+                self._fixed_forward(outcome)
         if self.changes is not None and outcomes:
             self.changes.record(self.base[0], outcomes)
         if len(self.new) + len(self.updates) + len(self.orphans) >= _FLUSH_AT:
@@ -72,28 +85,42 @@ class ProjectionWriter:
         return counted
 
     def _rolled_back(self, outcome: RolledBack) -> None:
-        rolled_back = [outcome.at, outcome.rollback_seq, outcome.automated, outcome.cause]
+        rolled_back = [outcome.at, outcome.rollback_seq, outcome.automated, outcome.cause,
+                       outcome.bad_target or None]  # fmt: skip
         pending = self.new.get(outcome.deployment_seq)
         if pending is not None:  # still buffered: written rolled back in the first place
-            pending[9:13] = rolled_back
+            pending[_ROLLBACK] = rolled_back
         else:
             self.updates.append((*rolled_back, outcome.deployment_seq))
 
+    def _fixed_forward(self, outcome: FixedForward) -> None:
+        fixed = [outcome.at, outcome.by_seq]
+        pending = self.new.get(outcome.deployment_seq)
+        if pending is not None:
+            pending[_FIXED_FORWARD] = fixed
+        else:
+            self.fixes.append((*fixed, outcome.deployment_seq))
+
     def flush(self) -> None:
         """Hand the buffered rows to the queue (they are its from now on)."""
-        if self.new or self.updates or self.orphans:
-            batch = (list(self.new.values()), self.updates, self.orphans)
-            self.new, self.updates, self.orphans = {}, [], []
+        if self.new or self.updates or self.orphans or self.fixes:
+            batch = (list(self.new.values()), self.updates, self.orphans, self.fixes)
+            self.new, self.updates, self.orphans, self.fixes = {}, [], [], []
             self.queue.submit(self._write, *batch)
 
     def _write(
-        self, new: list[list[Any]], updates: list[Sequence[Any]], orphans: list[Sequence[Any]]
+        self,
+        new: list[list[Any]],
+        updates: list[Sequence[Any]],
+        orphans: list[Sequence[Any]],
+        fixes: list[Sequence[Any]],
     ) -> None:
         backend = self.backend
         backend.insert_rows(
             self.conn, "deployments", _DEPLOYMENT_COLUMNS, new, _DEPLOYMENT_NULLABLE
         )
         backend.execute_many(self.conn, _MARK_ROLLED_BACK, updates)
+        backend.execute_many(self.conn, _MARK_FIXED_FORWARD, fixes)
         backend.insert_rows(
             self.conn, "orphan_rollbacks", _ORPHAN_COLUMNS, orphans, _ORPHAN_NULLABLE
         )

@@ -3,6 +3,7 @@
 from rollback_rate.ledger.commits import (
     Committed,
     DeploymentChange,
+    FixForwardChange,
     OrphanChange,
     RollbackChange,
     StreamChange,
@@ -20,6 +21,7 @@ __all__ = [
     "Committed",
     "Delivery",
     "DeploymentChange",
+    "FixForwardChange",
     "ImportResult",
     "IngestResult",
     "Ledger",

@@ -41,6 +41,16 @@ class RollbackChange:
     automated: bool
     cause: str | None
     hours_after_deployment: float
+    bad_target: bool = False  # it restored a version that had been rolled back before
+
+
+@dataclass(frozen=True)
+class FixForwardChange:
+    """A counted deployment replaced by an unplanned one (a hotfix)."""
+
+    deployment: DeploymentChange
+    event_id: str  # the hotfix's
+    at: str
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,7 @@ class StreamChange:
     deployed: list[DeploymentChange] = field(default_factory=list)
     rolled_back: list[RollbackChange] = field(default_factory=list)
     orphaned: list[OrphanChange] = field(default_factory=list)
+    fixed_forward: list[FixForwardChange] = field(default_factory=list)
     no_longer_rolled_back: list[DeploymentChange] = field(default_factory=list)
     no_longer_counted: list[DeploymentChange] = field(default_factory=list)
     replayed: bool = False
@@ -108,6 +119,7 @@ def seqs_named(changes: ChangeLog) -> set[int]:
         seqs.update(r.deployment_seq for r in change.rolled_back)
         seqs.update(r.rollback_seq for r in change.rolled_back)
         seqs.update(o.seq for o in change.orphaned)
+        seqs.update(seq for f in change.fixed_forward for seq in (f.deployment_seq, f.by_seq))
         seqs.update(change.unrolled)
         seqs.update(change.uncounted)
     return seqs
@@ -139,6 +151,7 @@ def _stream(
                 automated=bool(outcome.automated),
                 cause=outcome.cause,
                 hours_after_deployment=(outcome.at - deployed.ts) / MICROS_PER_HOUR,
+                bad_target=outcome.bad_target,
             )
         )
     return StreamChange(
@@ -149,6 +162,10 @@ def _stream(
         orphaned=[
             OrphanChange(facts[o.seq].event_id, iso_utc(o.at), bool(o.automated), o.cause)
             for o in change.orphaned
+        ],
+        fixed_forward=[
+            FixForwardChange(deployment(f.deployment_seq), facts[f.by_seq].event_id, iso_utc(f.at))
+            for f in change.fixed_forward
         ],
         no_longer_rolled_back=[deployment(seq) for seq in change.unrolled],
         no_longer_counted=[deployment(seq) for seq in change.uncounted],

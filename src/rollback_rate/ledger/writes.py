@@ -22,7 +22,9 @@ from sqlalchemy import Connection
 from rollback_rate.attribution import ChangeLog, Projector, rebuild_all
 from rollback_rate.errors import InvalidEvent, InvalidInput, Problem
 from rollback_rate.events import EventRecord, parse_event
+from rollback_rate.events.model import CORRECTIONS
 from rollback_rate.ledger.commits import Committed, describe, seqs_named
+from rollback_rate.ledger.targets import resolve_targets
 from rollback_rate.store import AppendResult, Database, NewEvent, append_events, count_recorded
 from rollback_rate.store.log import SMALL_BATCH, event_facts, stream_names
 from rollback_rate.store.statement_queue import StatementQueue
@@ -58,12 +60,14 @@ def write_events(
     """
     result = IngestResult()
     with database.begin() as conn, StatementQueue() as queue, _Collector() as collector:
-        chunks = _Chunks(conn, queue, result, changes)
+        chunks = _Chunks(conn, queue, result, changes, skip_invalid)
         for location, raw in raws:
             # Records the readers' fast path already validated skip the call (hot loop).
             record = raw if type(raw) is EventRecord else _parse(location, raw, result)
             if record is None:
                 continue
+            if record[1] in CORRECTIONS:  # (its type) resolved against the log when appended
+                chunks.corrections[len(chunks.records)] = location
             chunks.records.append(record)
             if len(chunks.records) >= CHUNK:  # more than one chunk: a bulk load
                 collector.pause()
@@ -97,6 +101,10 @@ def write_groups(
     if not records:
         return results, None
     with database.begin() as conn:
+        if any(record.type in CORRECTIONS for record in records):
+            records, problems = resolve_targets(conn, records, _group_locations(groups))
+            if problems:
+                raise InvalidInput(problems)
         appended = append_events(conn, records, {})
         _project(conn, appended.new_events, changes)
         committed = _describe(conn, changes)
@@ -112,6 +120,11 @@ def write_groups(
             else:
                 result.duplicates += 1
     return results, committed
+
+
+def _group_locations(groups: Sequence[Sequence[EventRecord]]) -> dict[int, str]:
+    """Each record's location in its own request, by its index among all the groups'."""
+    return {i: loc for i, loc in enumerate(f"[{n}]" for group in groups for n in range(len(group)))}
 
 
 def rebuild(database: Database, changes: ChangeLog | None = None) -> tuple[int, Committed | None]:
@@ -196,8 +209,11 @@ class _Chunks:
         queue: StatementQueue,
         result: IngestResult,
         changes: ChangeLog | None,
+        skip_invalid: bool,
     ) -> None:
         self.conn, self.queue, self.result, self.changes = conn, queue, result, changes
+        self.skip_invalid = skip_invalid
+        self.corrections: dict[int, str] = {}  # index in `records` -> location
         self.projector = Projector(conn, queue, changes=changes)
         self.stream_ids: dict[tuple[str, str], int] = {}
         self.records: list[EventRecord] = []
@@ -207,11 +223,29 @@ class _Chunks:
     def append(self, *, doomed: bool) -> None:
         """Queue the collected records (unless the input is doomed: then only drop them)."""
         records, self.records = self.records, []
+        corrections, self.corrections = self.corrections, {}
         if doomed or not records:
             return
+        if corrections:
+            records = self._resolved(records, corrections)
         self.queued.append(self.queue.submit(append_events, self.conn, records, self.stream_ids))
         if len(self.queued) > self.AHEAD:
             self._attribute(self.queued.popleft())
+
+    def _resolved(self, records: list[EventRecord], locations: dict[int, str]) -> list[EventRecord]:
+        """The records with each correction's target found (the chunks before are in the log
+        once the queue is drained); unresolvable corrections are invalid events."""
+        while self.queued:
+            self._attribute(self.queued.popleft())
+        self.queue.drain()
+        resolved, problems = resolve_targets(self.conn, records, locations)
+        if problems:
+            self.result.invalid += len(problems)
+            room = MAX_LISTED_PROBLEMS - len(self.result.problems)
+            self.result.problems.extend(problems[: max(room, 0)])
+            if not self.skip_invalid:
+                raise InvalidInput(self.result.problems, self.result.invalid)
+        return resolved
 
     def finish(self) -> None:
         while self.queued:

@@ -33,20 +33,13 @@ class IngestResponse(BaseModel):
     duplicates: int
 
 
-class StoredEvent(BaseModel):
+class StoredEvent(Event):
+    """An event as the log holds it: the contract's fields (one definition, `Event`),
+    its arrival order, when it was recorded, and the fields outside the contract."""
+
     seq: int
-    id: str
-    type: str
-    model: str
-    environment: str
-    version: str | None
-    timestamp: str
-    automated: bool
-    cause: str | None
-    team: str | None
-    note: str | None
-    attributes: dict[str, Any] | None = None
     recorded_at: str
+    attributes: dict[str, Any] | None = None
 
 
 class EventsPage(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from rollback_rate.events import EventRecord
 
@@ -12,10 +12,14 @@ StreamKey = tuple[str, str]  # (model, environment)
 # A stored event with its arrival order: what attribution is handed.
 NewEvent = tuple[int, EventRecord]  # (seq, record)
 # A log row in EVENT_COLUMNS order.
-Row = tuple[str, int, str, str | None, int, bool, str | None, str | None, str | None,
-            str | None, int]  # fmt: skip
+Row = tuple[Any, ...]
 EVENT_COLUMNS = ("event_id", "stream_id", "type", "version", "ts", "automated", "cause", "team",
-                 "note", "attributes", "recorded_at")  # fmt: skip
+                 "note", "attributes", "recorded_at", "target", "artifact", "digest", "drill",
+                 "stage", "unplanned", "actor")  # fmt: skip
+# The record's fields after `attributes`, in EVENT_COLUMNS order (flags stored NULL when
+# false, so the common row binds no bool for them).
+LATER = slice(11, None)
+NO_LATER = (None, None, None, False, None, False, None)
 _Identified = TypeVar("_Identified", EventRecord, Row)
 
 
@@ -34,7 +38,8 @@ def log_row(record: EventRecord, stream_id: int, recorded_at: int) -> Row:
     """The record as a row of the log, in EVENT_COLUMNS order."""
     r = record
     return (r.event_id, stream_id, r.type, r.version, r.ts, r.automated, r.cause, r.team,
-            r.note, r.attributes, recorded_at)  # fmt: skip
+            r.note, r.attributes, recorded_at, r.target, r.artifact, r.digest,
+            r.drill or None, r.stage, r.unplanned or None, r.actor)  # fmt: skip
 
 
 def per_stream(

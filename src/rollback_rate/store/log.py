@@ -136,3 +136,27 @@ def stream_names(conn: Connection, ids: Iterable[int]) -> dict[int, tuple[str, s
         for stream_id, model, environment in conn.execute(query.where(streams.c.id.in_(chunk))):
             names[stream_id] = (model, environment)
     return names
+
+
+class Target(NamedTuple):
+    """What a correction needs of the event it targets."""
+
+    type: str
+    model: str
+    environment: str
+
+
+def find_targets(conn: Connection, event_ids: Iterable[str]) -> dict[str, Target]:
+    """The stored events with these ids: their type and stream."""
+    wanted = sorted(set(event_ids))
+    found: dict[str, Target] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = conn.execute(
+            select(events.c.event_id, events.c.type, streams.c.model, streams.c.environment)
+            .select_from(events.join(streams, streams.c.id == events.c.stream_id))
+            .where(events.c.event_id.in_(chunk))
+        )
+        for event_id, kind, model, environment in rows:
+            found[event_id] = Target(kind, model, environment)
+    return found

@@ -32,7 +32,9 @@ _COLUMN_LIST = ", ".join(EVENT_COLUMNS)
 _STAGING = (
     "CREATE TEMP TABLE IF NOT EXISTS event_staging (ord INTEGER, event_id TEXT, "
     "stream_id INTEGER, type TEXT, version TEXT, ts BIGINT, automated BOOLEAN, cause TEXT, "
-    "team TEXT, note TEXT, attributes TEXT, recorded_at BIGINT) ON COMMIT DELETE ROWS"
+    "team TEXT, note TEXT, attributes TEXT, recorded_at BIGINT, target TEXT, artifact TEXT, "
+    "digest TEXT, drill BOOLEAN, stage TEXT, unplanned BOOLEAN, actor TEXT) "
+    "ON COMMIT DELETE ROWS"
 )
 # The sequence is looked up once, in a scalar subquery: written as nextval's argument,
 # pg_get_serial_sequence would be called (a catalog lookup) for every row, five times

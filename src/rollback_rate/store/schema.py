@@ -35,13 +35,29 @@ events = Table(
     Column("type", String(20), nullable=False),
     Column("version", String(200)),
     Column("ts", BigInteger, nullable=False),
-    Column("automated", Boolean, nullable=False),
+    # NULL only for an amend that leaves the rollback's automated flag as it was.
+    Column("automated", Boolean),
     Column("cause", String(100)),
     Column("team", String(200)),
     Column("note", Text),
     Column("attributes", Text),
     Column("recorded_at", BigInteger, nullable=False),
+    # The contract's later fields (NULL when not given; flags NULL when false).
+    Column("target", String(200)),
+    Column("artifact", Text),
+    Column("digest", String(200)),
+    Column("drill", Boolean),
+    Column("stage", String(100)),
+    Column("unplanned", Boolean),
+    Column("actor", String(200)),
     Index("ix_events_stream_order", "stream_id", "ts", "seq"),
+    # Corrections of a stream, read before each of its replays.
+    Index(
+        "ix_events_corrections",
+        "stream_id",
+        sqlite_where=text("type IN ('void', 'amend')"),
+        postgresql_where=text("type IN ('void', 'amend')"),
+    ),
     # Failed rollbacks live only in the log; this keeps the report from scanning it.
     Index(
         "ix_events_failed_rollbacks",
@@ -69,6 +85,10 @@ streams = Table(
     Column("deployments_recorded_automated", BigInteger, nullable=False, server_default="0"),
     Column("rollbacks_recorded", BigInteger, nullable=False, server_default="0"),
     Column("rollbacks_recorded_automated", BigInteger, nullable=False, server_default="0"),
+    # Versions a rollback took off this stream (JSON list): a rollback onto one of them is
+    # a bad-target rollback. When rolling back was last exercised (a rollback or a drill).
+    Column("rolled_back_versions", Text, nullable=False, server_default="[]"),
+    Column("last_exercised_at", BigInteger),
     UniqueConstraint("model", "environment", name="uq_streams_model_environment"),
 )
 
@@ -89,6 +109,13 @@ deployments = Table(
     Column("rollback_seq", BigInteger),
     Column("rollback_automated", Boolean),
     Column("rollback_cause", String(100)),
+    Column("stage", String(100)),  # "canary": rolled back before it took full traffic
+    Column("unplanned", Boolean),  # a hotfix or emergency retrain (NULL when planned)
+    # The unplanned deployment that replaced this one (fixed it forward), if any.
+    Column("fixed_forward_at", BigInteger),
+    Column("fixed_forward_seq", BigInteger),
+    # The rollback restored a version that had itself been rolled back before.
+    Column("rollback_bad_target", Boolean),
     # Covering: every report grouping (stream, team, week, month) reads this index alone.
     Index("ix_deployments_stream_cover", "stream_id", "deployed_at", "team", "week", "month"),
     # Partial and covering: only rolled-back rows, with what the rollback figures need,

@@ -12,17 +12,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, create_engine, event
 
 from rollback_rate.events import EventRecord
-from rollback_rate.store.appended import AppendResult, NewEvent, StreamKey, first_of_each_id
+from rollback_rate.store.appended import (
+    LATER,
+    NO_LATER,
+    AppendResult,
+    NewEvent,
+    StreamKey,
+    first_of_each_id,
+)
 from rollback_rate.store.backend import Backend
 from rollback_rate.store.bulk import driver_errors
 
 _SEQ_FIRST = ("seq", "event_id", "stream_id", "type", "ts", "automated", "recorded_at")
-_NULLABLE = ("version", "cause", "team", "note", "attributes")
+_NULLABLE = ("version", "cause", "team", "note", "attributes", "target", "artifact", "digest",
+             "drill", "stage", "unplanned", "actor")  # fmt: skip
+_NONE_LATER = (False,) * len(NO_LATER)
 
 
 class SQLiteBackend(Backend):
@@ -67,15 +76,20 @@ class SQLiteBackend(Backend):
             version, cause, team, note, attributes = (
                 r.version, r.cause, r.team, r.note, r.attributes
             )  # fmt: skip
+            later = cast(tuple[Any, ...], r[LATER])
+            plain = later == NO_LATER  # the common case: none of the later fields
             filled = (
                 version is not None,
                 cause is not None,
                 team is not None,
                 note is not None,
                 attributes is not None,
+                *(_NONE_LATER if plain else [_stored(value) for value in later]),
             )
             stream_id = stream_ids[(r.model, r.environment)]
-            row = [seq, r.event_id, stream_id, r.type, r.ts, 1 if r.automated else 0, recorded_at]
+            automated = r.automated  # None only for an amend that leaves it be
+            flag = 1 if automated else 0 if automated is not None else None
+            row = [seq, r.event_id, stream_id, r.type, r.ts, flag, recorded_at]
             if version is not None:
                 row.append(version)
             if cause is not None:
@@ -86,6 +100,8 @@ class SQLiteBackend(Backend):
                 row.append(note)
             if attributes is not None:
                 row.append(attributes)
+            if not plain:  # flags go in as 1, and false ones not at all (NULL)
+                row += [1 if value is True else value for value in later if _stored(value)]
             group = groups.get(filled)
             if group is None:
                 group = groups[filled] = []
@@ -146,6 +162,11 @@ class SQLiteBackend(Backend):
 
 
 SQLITE = SQLiteBackend()
+
+
+def _stored(value: Any) -> bool:
+    """A later field's value takes a column: a flag when true, text when given."""
+    return value is not None and value is not False
 
 
 def _configure(engine: Engine) -> None:
