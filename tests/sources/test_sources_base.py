@@ -168,3 +168,19 @@ def test_every_fixture_names_its_origin() -> None:
     listed = set(re.findall(r"^\| `([^`]+)` \|", origins, flags=re.MULTILINE))
     present = {path.name for path in FIXTURES.iterdir() if path.name != "ORIGINS.md"}
     assert listed == present
+
+
+def test_a_body_nested_thousands_deep_is_a_payload_error_not_a_recursion_error() -> None:
+    # Found by probing (issue 9): the standard library's parser recursed out.
+    import io
+
+    from rollback_rate.errors import InvalidPayload
+    from rollback_rate.sources.base import parse_json_body
+
+    body = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(InvalidPayload, match="github: body is nested too deeply"):
+        parse_json_body("github", body)
+    with pytest.raises(InvalidPayload, match="nested too deeply"):
+        list(iter_payloads(io.BytesIO(body)))
+    with pytest.raises(InvalidPayload, match="line 1: nested too deeply"):
+        list(iter_payloads(io.BytesIO(b'{"a": ' + body + b"}\n")))

@@ -130,6 +130,8 @@ def parse_json_body(source: str, body: bytes) -> Any:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidPayload(f"{source}: body is not valid JSON: {exc}") from None
+    except RecursionError:  # thousands of nested arrays: no sender's payload looks so
+        raise InvalidPayload(f"{source}: body is nested too deeply") from None
 
 
 def _type_name(expected: type | tuple[type, ...]) -> str:

@@ -52,7 +52,7 @@ def _deployment_payload(deployment: Mapping[str, Any]) -> Mapping[str, Any]:
     if isinstance(raw, str) and raw.strip():
         try:
             raw = json.loads(raw)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return {}
     return raw if isinstance(raw, Mapping) else {}
 

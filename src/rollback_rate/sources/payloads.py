@@ -34,6 +34,8 @@ def _lines(stream: IO[Any]) -> Iterator[str]:
 def _load_whole(text: str, what: str) -> Any:
     try:
         return json.loads(text)
+    except RecursionError:
+        raise InvalidPayload(f"{what} is nested too deeply") from None
     except json.JSONDecodeError as exc:
         raise InvalidPayload(
             f"{what} is not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
@@ -73,7 +75,7 @@ def _iter_jsonl(head: list[str], lines: Iterator[str]) -> Iterator[Any]:
     number = len(head)
     first = head[-1]
     try:
-        yield json.loads(first)
+        yield _line(first, number)
     except json.JSONDecodeError as exc:
         rest = "".join(lines)
         try:
@@ -87,6 +89,13 @@ def _iter_jsonl(head: list[str], lines: Iterator[str]) -> Iterator[Any]:
         if not line.strip():
             continue
         try:
-            yield json.loads(line)
+            yield _line(line, number)
         except json.JSONDecodeError as exc:
             raise InvalidPayload(f"line {number}: invalid JSON: {exc.msg}") from None
+
+
+def _line(text: str, number: int) -> Any:
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise InvalidPayload(f"line {number}: nested too deeply") from None
