@@ -23,7 +23,7 @@ def _examples() -> list[dict]:
 def test_example_gives_the_expected_overall(db, example):
     load(db, example["events"])
     got = overall(db, example["as_of"], example["window"])
-    assert got == example["expected_overall"]
+    assert _as_in(got, example) == example["expected_overall"]
 
 
 @pytest.mark.parametrize("example", _examples(), ids=lambda e: e["name"])
@@ -33,4 +33,12 @@ def test_example_is_independent_of_arrival_order(sqlite_db, example):
     for event in shuffled:  # one transaction each: exercises incremental and replay paths
         load(sqlite_db, [event])
     got = overall(sqlite_db, example["as_of"], example["window"])
-    assert got == example["expected_overall"]
+    assert _as_in(got, example) == example["expected_overall"]
+
+
+def _as_in(got: dict, example: dict) -> dict:  # type: ignore[type-arg]
+    """The figures the example defines (issue 2's SUMMARY), every one of them present: the
+    summary has gained figures since (issues 10 and 12), which these cases do not state."""
+    expected = example["expected_overall"]
+    assert set(expected) <= set(got)
+    return {name: got[name] for name in expected}

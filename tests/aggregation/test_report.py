@@ -169,6 +169,7 @@ def test_json_shape_is_stable(db):
         "filters",
         "overall",
         "groups",
+        "prior",
         "periods",
         "failed_rollbacks",
     }
@@ -182,14 +183,24 @@ def test_json_shape_is_stable(db):
         "rollback_rate",
         "ci95",
         "band",
+        "sufficient",
         "automated_rollbacks",
         "automated_share",
         "late_rollbacks",
         "orphan_rollbacks",
         "median_hours_to_rollback",
         "root_causes",
+        "prevented_rollbacks",
+        "rollback_rate_excluding_prevented",
+        "bad_target_rollbacks",
+        "repeat_rollbacks",
+        "repeat_share",
+        "unplanned_deployments",
+        "rework_rate",
+        "change_failures",
+        "change_failure_rate",
     ]
-    assert got["groups"] == [] and got["periods"] == []
+    assert got["groups"] == [] and got["periods"] == [] and got["prior"] is None
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,7 @@ def test_a_rollback_onto_a_version_rolled_back_before_is_a_bad_target():
     apply(state, event(4, "deployment", "v2"))
     apply(state, event(5, "deployment", "v3"))
     assert apply(state, event(6, "rollback", "v2")) == [
-        RolledBack(5, 600, 6, False, None, "v3", True)
+        RolledBack(5, 600, 6, False, None, "v3", True, 2)  # 2 counted since the last
     ]
     assert state.rolled_back_versions == {"v2", "v3"}
 
@@ -65,7 +65,7 @@ def test_an_inferred_rollback_and_a_restored_version_are_judged_alike():
     apply(state, event(4, "deployment", "c"))
     # rolling back to "b", which the stream no longer holds: c off, b restored (bad)
     assert apply(state, event(5, "rollback", "b")) == [
-        RolledBack(4, 500, 5, False, None, "c", True)
+        RolledBack(4, 500, 5, False, None, "c", True, 1)
     ]
     # an orphan rolls back nothing, so it has no target to judge
     assert apply(StreamState(), event(1, "rollback")) == [Orphaned(1, 100, None, False, None)]
@@ -78,3 +78,18 @@ def test_the_new_state_survives_saving_and_loading():
     apply(state, event(3, "rollback"))
     again = StreamState(state.stack, state.team, state.rolled_back_versions, state.last_exercised)
     assert (again.rolled_back_versions, again.last_exercised, again.live) == ({"b"}, 300, "a")
+
+
+def test_the_gap_counts_counted_deployments_since_any_rollback_of_the_stream():
+    # An orphan (nothing live yet) is a rollback of the stream too: orphan, a, b, b again
+    # (a redeploy, not counted), rollback (gap 2: a and b), c, a drill, rollback (gap 1).
+    state = StreamState()
+    assert apply(state, event(1, "rollback")) == [Orphaned(1, 100, None, False, None)]
+    apply(state, event(2, "deployment", "a"))
+    apply(state, event(3, "deployment", "b"))
+    apply(state, event(4, "deployment", "b"))  # a redeploy: not counted
+    [first] = apply(state, event(5, "rollback"))
+    apply(state, event(6, "deployment", "c"))
+    apply(state, event(7, "rollback", drill=True))  # a drill is no rollback
+    [second] = apply(state, event(8, "rollback"))
+    assert (first.gap, second.gap) == (2, 1)

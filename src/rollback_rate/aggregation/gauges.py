@@ -67,7 +67,12 @@ def stream_gauges(conn: Connection, as_of: int, window: int) -> list[StreamGauge
         ).all()
     )
     gauges = []
-    for row in conn.execute(select(streams).order_by(streams.c.model, streams.c.environment)):
+    columns = (streams.c.id, streams.c.model, streams.c.environment,
+               streams.c.deployments_counted, streams.c.deployments_recorded,
+               streams.c.deployments_recorded_automated, streams.c.rollbacks_recorded,
+               streams.c.rollbacks_recorded_automated)  # fmt: skip
+    ordered = select(*columns).order_by(streams.c.model, streams.c.environment)
+    for row in conn.execute(ordered):
         total, future, early = recent.get(row.id, (0, 0, 0))
         gauges.append(
             StreamGauge(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rollback_rate.errors import InvalidOption
 from rollback_rate.timeutil import now_micros, parse_timestamp, parse_window
 
 DIMENSIONS = ("model", "environment", "team")
 PERIODS = ("week", "month")
+ORDERS = ("name", "rate", "shrunk")  # how groups are listed
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class ReportQuery:
     team: str | None = None
     since: int | None = None
     until: int | None = None
+    repeat_within: int = 3  # counted deployments: a rollback this soon after one repeats
+    order: str = "name"
 
     def __post_init__(self) -> None:
         unknown = [name for name in self.by if name not in DIMENSIONS]
@@ -39,6 +42,20 @@ class ReportQuery:
             )
         if self.window <= 0:
             raise InvalidOption("window must be longer than zero", "window")
+        if self.order not in ORDERS:
+            raise InvalidOption(f"order {self.order!r} is not one of {', '.join(ORDERS)}", "order")
+        if self.since is not None and self.until is not None and self.since > self.until:
+            raise InvalidOption("since is after until; swap them", "since")
+
+    def previous(self) -> ReportQuery | None:
+        """The period of equal length just before [since, until or as_of] (None without
+        since): what the overall rate is compared with."""
+        if self.since is None:
+            return None
+        end = self.until if self.until is not None else self.as_of
+        length = end - self.since + 1
+        return replace(self, by=(), period=None, since=self.since - length,
+                       until=self.since - 1)  # fmt: skip
 
 
 def parse_query(
@@ -52,6 +69,8 @@ def parse_query(
     team: str | None = None,
     since: str | None = None,
     until: str | None = None,
+    order: str = "name",
+    repeat_within: int = 3,
 ) -> ReportQuery:
     """Option text (CLI flags, HTTP query parameters) to a query; one parser for both."""
     return ReportQuery(
@@ -64,4 +83,6 @@ def parse_query(
         team=team,
         since=parse_timestamp(since, "since") if since else None,
         until=parse_timestamp(until, "until") if until else None,
+        order=order,
+        repeat_within=repeat_within,
     )

@@ -25,17 +25,21 @@ from rollback_rate.aggregation.streams import (
     stream_rows,
 )
 from rollback_rate.store import Database
-from rollback_rate.store.schema import events
+from rollback_rate.store.schema import events, streams
 
 
 @dataclass(frozen=True)
 class ReportCounts:
-    """Everything a report is computed from: tallies overall, per group and per period."""
+    """Everything a report is computed from: tallies overall, per group and per period;
+    overall for the period of equal length before (with `since`); and, when costed, the
+    streams' names (cost overrides match models and environments)."""
 
     overall: Counts
     groups: dict[Key, Counts] = field(default_factory=dict)
     periods: dict[Key, Counts] = field(default_factory=dict)
     failed_rollbacks: FailedRollbacks = field(default_factory=FailedRollbacks)
+    previous: Counts | None = None
+    stream_names: dict[int, tuple[str, str]] = field(default_factory=dict)
 
 
 class ReadModel:
@@ -44,19 +48,29 @@ class ReadModel:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def report_counts(self, query: ReportQuery) -> ReportCounts:
-        """The tallies of a report: overall, by `query.by`, by `query.period`."""
+    def report_counts(self, query: ReportQuery, *, costed: bool = False) -> ReportCounts:
+        """The tallies of a report: overall, by `query.by`, by `query.period`; with
+        `costed`, what their cost is made of."""
         with self.database.snapshot() as conn:
             groupings: list[tuple[str, ...]] = [(), query.by] if query.by else [()]
             if query.period:
                 groupings.append((query.period,))
-            found = aggregate_many(conn, query, groupings)
+            found = aggregate_many(conn, query, groupings, costed=costed)
             failures = failed_rollbacks(conn, query)
+            before = query.previous()
+            previous = aggregate_many(conn, before, [()])[0][()] if before else None
+            names = (
+                {row.id: (row.model, row.environment) for row in conn.execute(
+                    select(streams.c.id, streams.c.model, streams.c.environment))}
+                if costed else {}
+            )  # fmt: skip
         return ReportCounts(
             overall=found[0][()],
             groups=found[1] if query.by else {},
             periods=found[-1] if query.period else {},
             failed_rollbacks=failures,
+            previous=previous,
+            stream_names=names,
         )
 
     def models(self, query: ReportQuery) -> tuple[dict[Key, Counts], list[StreamRow]]:

@@ -1,7 +1,9 @@
 """The report's numbers, counted inside the database over the attribution projection.
 
-Three grouped queries (counts, root causes, median time to roll back) plus orphan counts;
-nothing scales with history in Python, only with the number of groups.
+A lean pass over every deployment (how many, how many settled by time), passes over the
+few rolled-back, unplanned and fixed-forward deployments (each through a partial index
+that covers it), root causes, medians and orphans: nothing scales with history in
+Python, only with the number of groups.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    not_,
     select,
 )
 
@@ -29,6 +32,8 @@ from rollback_rate.store.schema import streams
 STREAM_DIMENSIONS = frozenset(("model", "environment"))
 
 Key = tuple[Any, ...]
+# (stream id, team, automated): rollbacks, exposure (microseconds) - what cost is made of
+CostKey = tuple[int, str | None, bool]
 
 
 @dataclass
@@ -43,25 +48,42 @@ class Counts:
     orphan_rollbacks: int = 0
     median_rollback_micros: float | None = None
     root_causes: list[tuple[str, int]] = field(default_factory=list)
+    prevented: int = 0  # rolled back within the window while a canary
+    bad_targets: int = 0  # rolled back onto a version rolled back before
+    repeats: int = 0  # rolled back within `repeat_within` deployments of the last rollback
+    unplanned: int = 0  # counted deployments that were hotfixes or emergency retrains
+    fixed_forward: int = 0  # fixed forward within the window, not rolled back within it
+    fixed_forward_open: int = 0  # of those, deployed inside a window still open
+    exposure: dict[CostKey, list[int]] = field(default_factory=dict)  # -> [n, micros]
 
     def add(self, other: Counts) -> None:
         """Fold another group's tallies in (not the median: medians do not add up)."""
-        self.deployments += other.deployments
-        self.settled += other.settled
-        self.rollbacks += other.rollbacks
-        self.automated_rollbacks += other.automated_rollbacks
-        self.late_rollbacks += other.late_rollbacks
-        self.orphan_rollbacks += other.orphan_rollbacks
+        for name in _ADDITIVE:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
         merged = dict(self.root_causes)
         for cause, n in other.root_causes:
             merged[cause] = merged.get(cause, 0) + n
         self.root_causes = list(merged.items())
+        for key, (n, micros) in other.exposure.items():
+            tally = self.exposure.setdefault(key, [0, 0])
+            tally[0] += n
+            tally[1] += micros
+
+
+_ADDITIVE = ("deployments", "settled", "rollbacks", "automated_rollbacks", "late_rollbacks",
+             "orphan_rollbacks", "prevented", "bad_targets", "repeats", "unplanned",
+             "fixed_forward", "fixed_forward_open")  # fmt: skip
 
 
 def aggregate_many(
-    conn: Connection, query: ReportQuery, groupings: Sequence[tuple[str, ...]]
+    conn: Connection,
+    query: ReportQuery,
+    groupings: Sequence[tuple[str, ...]],
+    *,
+    costed: bool = False,
 ) -> list[dict[Key, Counts]]:
-    """Counts for several groupings at once (overall `()`, by model, by week...).
+    """Counts for several groupings at once (overall `()`, by model, by week...); with
+    `costed`, each group's rollbacks and exposure per stream, team and `automated` too.
 
     Groupings made of stream dimensions (model, environment, or none) share one pass that
     counts per stream on the (stream_id, deployed_at) index, then add the few stream
@@ -69,7 +91,7 @@ def aggregate_many(
     its own median query, over the small rolled-back subset.
     """
     foldable = [dims for dims in groupings if set(dims) <= STREAM_DIMENSIONS]
-    per_stream = _count_per_stream(conn, query) if foldable else {}
+    per_stream = _count(conn, query, ("stream_id",), {}, costed) if foldable else {}
     names = (
         {row.id: row for row in conn.execute(select(streams.c.id, streams.c.model,
                                                      streams.c.environment))}
@@ -85,20 +107,28 @@ def aggregate_many(
             for counts in groups.values():
                 counts.root_causes.sort(key=lambda item: (-item[1], item[0]))
         else:
-            _count_deployments(conn, query, dims, groups)
-            _count_causes(conn, query, dims, groups)
-            _count_orphans(conn, query, dims, groups)
+            _count(conn, query, dims, groups, costed)
         _median_time_to_rollback(conn, query, dims, groups)
         results.append(groups)
     return results
 
 
-def _count_per_stream(conn: Connection, query: ReportQuery) -> dict[Key, Counts]:
-    per_stream: dict[Key, Counts] = {}
-    _count_deployments(conn, query, ("stream_id",), per_stream)
-    _count_causes(conn, query, ("stream_id",), per_stream)
-    _count_orphans(conn, query, ("stream_id",), per_stream)
-    return per_stream
+def _count(
+    conn: Connection,
+    query: ReportQuery,
+    dims: Sequence[str],
+    groups: dict[Key, Counts],
+    costed: bool,
+) -> dict[Key, Counts]:
+    _count_deployments(conn, query, dims, groups)
+    _count_rollbacks(conn, query, dims, groups)
+    _count_causes(conn, query, dims, groups)
+    _count_unplanned(conn, query, dims, groups)
+    _count_fixed_forward(conn, query, dims, groups)
+    _count_orphans(conn, query, dims, groups)
+    if costed:
+        _count_exposure(conn, query, dims, groups)
+    return groups
 
 
 # Rollback figures read only the rolled-back few, from the partial index that covers them
@@ -141,11 +171,21 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+def _rows(
+    conn: Connection, statement: Any, dims: Sequence[str], groups: dict[Key, Counts]
+) -> list[tuple[Counts, list[int]]]:
+    """Each result row's group (created when new) and its figures after the keys."""
+    found = []
+    for row in conn.execute(statement):
+        counts = groups.setdefault(tuple(row[: len(dims)]), Counts())
+        found.append((counts, [int(value or 0) for value in row[len(dims) :]]))
+    return found
+
+
 def _count_deployments(
     conn: Connection, query: ReportQuery, dims: Sequence[str], groups: dict[Key, Counts]
 ) -> None:
-    # Two passes: a lean one over every deployment (how many, how many with a closed
-    # window), and one over the rolled-back few, which the rolled_back_at index finds.
+    # A lean pass over every deployment: how many, how many with a closed window.
     closed_by = query.as_of - query.window  # deployed at or before: window closed
     keys = [dep.c[d] for d in dims]
     everything = (
@@ -153,9 +193,16 @@ def _count_deployments(
         .where(*report_filters(dep, "deployed_at", query))
         .group_by(*keys)
     )
-    for row in conn.execute(everything):
-        counts = groups.setdefault(tuple(row[: len(dims)]), Counts())
-        counts.deployments, counts.settled = int(row[-2]), int(row[-1])
+    for counts, (deployed, settled) in _rows(conn, everything, dims, groups):
+        counts.deployments, counts.settled = deployed, settled
+
+
+def _count_rollbacks(
+    conn: Connection, query: ReportQuery, dims: Sequence[str], groups: dict[Key, Counts]
+) -> None:
+    # The rolled-back few, which the rolled_back_at index finds and covers.
+    closed_by = query.as_of - query.window
+    keys = [dep.c[d] for d in dims]
     within = _within(query)
     late = dep.c.rolled_back_at - dep.c.deployed_at > query.window
     rolled_back = (
@@ -165,6 +212,9 @@ def _count_deployments(
             _flag(and_(within, dep.c.rollback_automated == literal(True))),
             _flag(late),
             _flag(and_(within, dep.c.deployed_at > closed_by)),
+            _flag(and_(within, dep.c.stage == "canary")),
+            _flag(and_(within, dep.c.rollback_bad_target == literal(True))),
+            _flag(and_(within, dep.c.rollback_gap <= query.repeat_within)),
         )
         .where(
             *report_filters(dep, "deployed_at", query, indexed=False),
@@ -172,12 +222,49 @@ def _count_deployments(
         )
         .group_by(*keys)
     )
-    for row in conn.execute(rolled_back):
-        counts = groups.setdefault(tuple(row[: len(dims)]), Counts())
-        rollbacks, automated, late_count, settled_early = (int(v) for v in row[len(dims) :])
+    for counts, figures in _rows(conn, rolled_back, dims, groups):
+        rollbacks, automated, late_count, settled_early, prevented, bad, repeats = figures
         counts.rollbacks, counts.automated_rollbacks = rollbacks, automated
         counts.late_rollbacks = late_count
         counts.settled += settled_early  # rolled back inside a window that is still open
+        counts.prevented, counts.bad_targets, counts.repeats = prevented, bad, repeats
+
+
+def _count_unplanned(
+    conn: Connection, query: ReportQuery, dims: Sequence[str], groups: dict[Key, Counts]
+) -> None:
+    keys = [dep.c[d] for d in dims]
+    statement = (
+        select(*keys, func.count())
+        .where(*report_filters(dep, "deployed_at", query), dep.c.unplanned.is_not(None))
+        .group_by(*keys)
+    )
+    for counts, (unplanned,) in _rows(conn, statement, dims, groups):
+        counts.unplanned = unplanned
+
+
+def _count_fixed_forward(
+    conn: Connection, query: ReportQuery, dims: Sequence[str], groups: dict[Key, Counts]
+) -> None:
+    # Change failures besides rollbacks: fixed forward within the window by as_of, and
+    # not also rolled back within it (those count once, as rollbacks).
+    keys = [dep.c[d] for d in dims]
+    fixed_within = and_(
+        dep.c.fixed_forward_at <= query.as_of,
+        dep.c.fixed_forward_at - dep.c.deployed_at <= query.window,
+        not_(and_(dep.c.rolled_back_at.is_not(None), _within(query))),
+    )
+    statement = (
+        select(*keys, func.count(), _flag(dep.c.deployed_at > query.as_of - query.window))
+        .where(
+            *report_filters(dep, "deployed_at", query, indexed=False),
+            dep.c.fixed_forward_at.is_not(None),
+            fixed_within,
+        )
+        .group_by(*keys)
+    )
+    for counts, (fixed, fixed_open) in _rows(conn, statement, dims, groups):
+        counts.fixed_forward, counts.fixed_forward_open = fixed, fixed_open
 
 
 def _count_causes(
@@ -195,6 +282,26 @@ def _count_causes(
         counts.root_causes.append((row.cause, int(row.n)))
     for counts in groups.values():
         counts.root_causes.sort(key=lambda item: (-item[1], item[0]))
+
+
+def _count_exposure(
+    conn: Connection, query: ReportQuery, dims: Sequence[str], groups: dict[Key, Counts]
+) -> None:
+    # What cost is made of: per stream, team and `automated`, the rollbacks within the
+    # window and their summed exposure (rollback time minus deployment time).
+    keys = [dep.c[d] for d in dims]
+    detail = [dep.c.stream_id, dep.c.team, dep.c.rollback_automated]
+    statement = (
+        select(*keys, *detail, func.count(), func.sum(dep.c.rolled_back_at - dep.c.deployed_at))
+        .where(*report_filters(dep, "deployed_at", query, indexed=False), _within(query))
+        .group_by(*keys, *detail)
+    )
+    for row in conn.execute(statement):
+        counts = groups.setdefault(tuple(row[: len(dims)]), Counts())
+        stream_id, team, automated, n, micros = row[len(dims) :]
+        tally = counts.exposure.setdefault((stream_id, team, bool(automated)), [0, 0])
+        tally[0] += int(n)
+        tally[1] += int(micros or 0)
 
 
 def _median_time_to_rollback(
@@ -235,6 +342,5 @@ def _count_orphans(
     statement = (
         select(*keys, func.count()).where(*report_filters(orphan, "at", query)).group_by(*keys)
     )
-    for row in conn.execute(statement):
-        counts = groups.setdefault(tuple(row[: len(dims)]), Counts())
-        counts.orphan_rollbacks = int(row[len(dims)])
+    for counts, (orphans,) in _rows(conn, statement, dims, groups):
+        counts.orphan_rollbacks = orphans

@@ -50,6 +50,7 @@ class StreamState:
         "_index",
         "_lookups",
         "_top",
+        "deployed_since_rollback",
         "last_exercised",
         "rolled_back_versions",
         "team",
@@ -61,11 +62,14 @@ class StreamState:
         team: str | None = None,
         rolled_back_versions: Iterable[str] = (),
         last_exercised: int | None = None,
+        deployed_since_rollback: int | None = None,
     ) -> None:
         entries = list(stack)
         self.team = team
         self.rolled_back_versions = set(rolled_back_versions)
         self.last_exercised = last_exercised
+        # Counted deployments since the last rollback; None until the first rollback.
+        self.deployed_since_rollback = deployed_since_rollback
         self._frozen = bytearray(_SEP)
         self._frozen_seqs = array("q")
         self._filter: bytearray | None = None  # built once enough lookups would use it

@@ -37,7 +37,8 @@ _SAVED_AT_ONCE = 100
 _IN_STREAM_ORDER = itemgetter(3, 0)  # (ts, seq) of a StreamEvent
 _SAVE_STATE = (
     "UPDATE streams SET stack = ?, team = ?, last_ts = ?, last_seq = ?, "
-    "deployments_counted = ?, rolled_back_versions = ?, last_exercised_at = ? WHERE id = ?"
+    "deployments_counted = ?, rolled_back_versions = ?, last_exercised_at = ?, "
+    "deployed_since_rollback = ? WHERE id = ?"
 )
 _STREAM_COLUMNS = (
     streams.c.id,
@@ -50,6 +51,7 @@ _STREAM_COLUMNS = (
     streams.c.deployments_counted,
     streams.c.rolled_back_versions,
     streams.c.last_exercised_at,
+    streams.c.deployed_since_rollback,
 )
 _EVENT_COLUMNS = tuple(events.c[name] for name in StreamEvent._fields)
 
@@ -70,6 +72,7 @@ class _Stream:
                 row.team,
                 orjson.loads(row.rolled_back_versions),
                 row.last_exercised_at,
+                row.deployed_since_rollback,
             )
         )
         self.last: tuple[int, int] | None = (
@@ -88,7 +91,7 @@ class _Stream:
         stack = orjson.dumps(state.stack).decode()
         rolled_back = orjson.dumps(sorted(state.rolled_back_versions)).decode()
         return (stack, state.team, last_ts, last_seq, self.counted, rolled_back,
-                state.last_exercised, self.id)  # fmt: skip
+                state.last_exercised, state.deployed_since_rollback, self.id)  # fmt: skip
 
 
 class Projector:

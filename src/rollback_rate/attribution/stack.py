@@ -63,6 +63,7 @@ class RolledBack(NamedTuple):
     cause: str | None
     version: str  # the deployment's
     bad_target: bool = False  # the version restored had itself been rolled back before
+    gap: int | None = None  # counted deployments since the stream's previous rollback
 
 
 class Orphaned(NamedTuple):
@@ -101,6 +102,8 @@ def apply(state: StreamState, event: Sequence[Any]) -> list[Outcome]:
         if depth is not None:  # rule 2: an inferred rollback
             return _popped(state, event, state.pop_to(depth + 1), None)
         state.push(version, seq)  # rule 3: a new deployment
+        if state.deployed_since_rollback is not None:
+            state.deployed_since_rollback += 1
         deployed = Deployed._make((seq, ts, version, team, stage, unplanned))  # no frame (hot)
         if unplanned and live is not None and live[1] is not None:
             return [deployed, FixedForward(live[1], ts, seq)]
@@ -134,6 +137,7 @@ def _popped(
 ) -> list[Outcome]:
     seq, _, _, ts, automated, cause, team, *_ = event
     state.exercised(ts)
+    gap, state.deployed_since_rollback = state.deployed_since_rollback, 0
     counted = [(version, deployed) for version, deployed in popped if deployed is not None]
     if not counted:
         return [Orphaned(seq, ts, team or state.team, automated, cause)]
@@ -141,6 +145,6 @@ def _popped(
     bad_target = target is not None and state.was_rolled_back(target)
     state.rolled_back(version for version, _ in counted)
     return [
-        RolledBack(deployed, ts, seq, automated, cause, version, bad_target)
+        RolledBack(deployed, ts, seq, automated, cause, version, bad_target, gap)
         for version, deployed in counted
     ]

@@ -15,24 +15,25 @@ from rollback_rate.timeutil import MICROS_PER_DAY, periods, periods_of_day
 
 _FLUSH_AT = 10_000
 # A deployment's rollback columns (until rolled back), then its fix-forward ones.
-_NOT_YET = (None, None, None, None, None)
+_NOT_YET = (None, None, None, None, None, None)
 _NOT_FIXED = (None, None)
 _DEPLOYMENT_COLUMNS = ("seq", "stream_id", "model", "environment", "team", "version",
                        "deployed_at", "week", "month", "rolled_back_at", "rollback_seq",
                        "rollback_automated", "rollback_cause", "rollback_bad_target",
-                       "stage", "unplanned", "fixed_forward_at", "fixed_forward_seq")  # fmt: skip
-_ROLLBACK = slice(9, 14)
-_FIXED_FORWARD = slice(16, 18)
+                       "rollback_gap", "stage", "unplanned", "fixed_forward_at",
+                       "fixed_forward_seq")  # fmt: skip
+_ROLLBACK = slice(9, 15)
+_FIXED_FORWARD = slice(17, 19)
 # Sets of columns that are None together: the team; the rollback, until there is one; its
-# cause; a bad target (flags are NULL when false); the stage; unplanned; the fix-forward
-# (SQLite leaves an empty set out of the insert rather than bind None).
-_DEPLOYMENT_NULLABLE = ((4,), (9, 10, 11), (12,), (13,), (14,), (15,), (16, 17))
+# cause; a bad target (flags are NULL when false); the gap; the stage; unplanned; the
+# fix-forward (SQLite leaves an empty set out of the insert rather than bind None).
+_DEPLOYMENT_NULLABLE = ((4,), (9, 10, 11), (12,), (13,), (14,), (15,), (16,), (17, 18))
 _ORPHAN_COLUMNS = ("seq", "stream_id", "model", "environment", "team", "at", "week", "month",
                    "automated", "cause")  # fmt: skip
 _ORPHAN_NULLABLE = ((4,), (9,))
 _MARK_ROLLED_BACK = (
-    "UPDATE deployments SET rolled_back_at = ?, rollback_seq = ?, "
-    "rollback_automated = ?, rollback_cause = ?, rollback_bad_target = ? WHERE seq = ?"
+    "UPDATE deployments SET rolled_back_at = ?, rollback_seq = ?, rollback_automated = ?, "
+    "rollback_cause = ?, rollback_bad_target = ?, rollback_gap = ? WHERE seq = ?"
 )
 _MARK_FIXED_FORWARD = (
     "UPDATE deployments SET fixed_forward_at = ?, fixed_forward_seq = ? WHERE seq = ?"
@@ -86,7 +87,7 @@ class ProjectionWriter:
 
     def _rolled_back(self, outcome: RolledBack) -> None:
         rolled_back = [outcome.at, outcome.rollback_seq, outcome.automated, outcome.cause,
-                       outcome.bad_target or None]  # fmt: skip
+                       outcome.bad_target or None, outcome.gap]  # fmt: skip
         pending = self.new.get(outcome.deployment_seq)
         if pending is not None:  # still buffered: written rolled back in the first place
             pending[_ROLLBACK] = rolled_back

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any, ParamSpec, TypeVar
 
@@ -23,6 +24,7 @@ from rollback_rate.aggregation import (
     StreamPosition,
 )
 from rollback_rate.attribution import ChangeLog
+from rollback_rate.config import Config
 from rollback_rate.errors import InvalidOption
 from rollback_rate.events import EventRecord
 from rollback_rate.ledger.commits import Committed, Subscriber, notify
@@ -42,6 +44,7 @@ from rollback_rate.ledger.writes import (
 from rollback_rate.metrics import (
     Report,
     StreamFigures,
+    SummarySettings,
     build_report,
     models_overview,
     stream_figures,
@@ -96,11 +99,13 @@ class Ledger:
         *,
         group_commit: bool = True,
         migrate: bool = True,
+        config: Config | None = None,
     ) -> None:
         self._given = database if isinstance(database, Database) else None
         self._url = database if isinstance(database, str) else None
         self._database: Database | None = self._given
         self._migrate = migrate
+        self.config = config or Config.default()
         self._opening = threading.Lock()
         self._subscribers: list[Subscriber] = []
         self._committer = GroupCommitter(self._commit_groups) if group_commit else None
@@ -276,8 +281,13 @@ class Ledger:
 
     @_translated
     def report(self, query: ReportQuery) -> Report:
-        """The Model Rollback Rate report the query asks for."""
-        return build_report(query, ReadModel(self.database).report_counts(query))
+        """The Model Rollback Rate report the query asks for (with the config's sample size,
+        repeat distance and, when it has one, cost model)."""
+        config = self.config
+        query = replace(query, repeat_within=config.report.repeat_within)
+        counts = ReadModel(self.database).report_counts(query, costed=config.cost is not None)
+        settings = SummarySettings(config.report.min_settled, config.cost, counts.stream_names)
+        return build_report(query, counts, settings)
 
     @_translated
     def models(self, query: ReportQuery) -> dict[str, Any]:

@@ -4,13 +4,14 @@ from rollback_rate.metrics.gauges import StreamFigures, stream_figures
 from rollback_rate.metrics.models import models_overview
 from rollback_rate.metrics.report import Report, build_report
 from rollback_rate.metrics.stats import Z_95, band, rate_pct, wilson_interval_pct
-from rollback_rate.metrics.summary import Summary, summarise
+from rollback_rate.metrics.summary import Summary, SummarySettings, summarise
 
 __all__ = [
     "Z_95",
     "Report",
     "StreamFigures",
     "Summary",
+    "SummarySettings",
     "band",
     "build_report",
     "models_overview",

@@ -89,6 +89,8 @@ streams = Table(
     # a bad-target rollback. When rolling back was last exercised (a rollback or a drill).
     Column("rolled_back_versions", Text, nullable=False, server_default="[]"),
     Column("last_exercised_at", BigInteger),
+    # Counted deployments since the stream's last rollback (NULL before its first).
+    Column("deployed_since_rollback", Integer),
     UniqueConstraint("model", "environment", name="uq_streams_model_environment"),
 )
 
@@ -116,6 +118,9 @@ deployments = Table(
     Column("fixed_forward_seq", BigInteger),
     # The rollback restored a version that had itself been rolled back before.
     Column("rollback_bad_target", Boolean),
+    # Counted deployments the stream made between its previous rollback and this one's
+    # (NULL when there was none before): a repeat rollback is one within a few.
+    Column("rollback_gap", Integer),
     # Covering: every report grouping (stream, team, week, month) reads this index alone.
     Index("ix_deployments_stream_cover", "stream_id", "deployed_at", "team", "week", "month"),
     # Partial and covering: only rolled-back rows, with what the rollback figures need,
@@ -130,8 +135,35 @@ deployments = Table(
         "team",
         "week",
         "month",
+        "stage",
+        "rollback_bad_target",
+        "rollback_gap",
         sqlite_where=text("rolled_back_at IS NOT NULL"),
         postgresql_where=text("rolled_back_at IS NOT NULL"),
+    ),
+    # Partial and covering, likewise: the few unplanned deployments (rework), and the few
+    # fixed forward (change failures besides rollbacks).
+    Index(
+        "ix_deployments_unplanned_cover",
+        "stream_id",
+        "deployed_at",
+        "team",
+        "week",
+        "month",
+        sqlite_where=text("unplanned IS NOT NULL"),
+        postgresql_where=text("unplanned IS NOT NULL"),
+    ),
+    Index(
+        "ix_deployments_fixed_forward_cover",
+        "fixed_forward_at",
+        "deployed_at",
+        "stream_id",
+        "rolled_back_at",
+        "team",
+        "week",
+        "month",
+        sqlite_where=text("fixed_forward_at IS NOT NULL"),
+        postgresql_where=text("fixed_forward_at IS NOT NULL"),
     ),
 )
 
