@@ -51,3 +51,16 @@ def test_readme_command_and_options_exist(command):
     assert result.exit_code == 0, f"{command}: {result.output}"
     for option in options:
         assert option in result.output, f"{command}: {option} is not an option of {path}"
+
+
+def test_the_python_api_example_runs_as_printed(tmp_path, monkeypatch, capsys):
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    code = readme.split("## Python API", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "history.jsonl").write_text(
+        '{"type":"deployment","model":"m","version":"1","timestamp":"2026-03-01T09:00:00Z"}\n'
+    )
+    exec(compile(code, "README.md", "exec"), {})
+    printed = capsys.readouterr().out
+    assert "fraud-scorer: 2.4.0 rolled back 5.0 h after it went live" in printed
+    assert printed.splitlines()[1].startswith("50.0 [")  # 1 of 2 deployments rolled back
