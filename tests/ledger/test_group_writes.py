@@ -99,7 +99,7 @@ def _snapshot(database: Database) -> tuple[object, ...]:
 
 def _clear(database: Database) -> None:
     with database.begin() as conn:
-        for table in ("deployments", "orphan_rollbacks", "events", "streams"):
+        for table in ("deployments", "deployment_counts", "orphan_rollbacks", "events", "streams"):
             conn.exec_driver_sql(f"DELETE FROM {table}")
 
 

@@ -78,7 +78,9 @@ def test_a_database_from_an_older_revision_upgrades_with_its_data(tmp_path):
         )
     old.dispose()
     with Ledger(url) as upgraded:
-        assert upgraded.database.current_revision() == "0006"
+        from rollback_rate.store.database import SCHEMA_HEAD
+
+        assert upgraded.database.current_revision() == SCHEMA_HEAD
         query = parse_query(window="7d", as_of="2026-02-01T00:00:00Z")
         assert upgraded.report(query).overall.rollbacks == 1
         [stream] = upgraded.gauges(window=7 * day, as_of=t0 + 31 * day)
@@ -89,6 +91,12 @@ def test_a_database_from_an_older_revision_upgrades_with_its_data(tmp_path):
         with upgraded.database.snapshot() as conn:
             exercised = conn.exec_driver_sql("SELECT last_exercised_at FROM streams").scalar()
         assert exercised == t0 + day + 3_600_000_000
+        # 0007: the rollup of deployments per cell, from the projection already there
+        with upgraded.database.snapshot() as conn:
+            cells = conn.exec_driver_sql(
+                "SELECT team_key, week, month, deployments FROM deployment_counts"
+            ).all()
+        assert [tuple(cell) for cell in cells] == [("", "2026-W01", "2026-01", 2)]
 
 
 def test_maintain_refreshes_statistics_on_both_backends(db):

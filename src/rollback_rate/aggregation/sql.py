@@ -24,6 +24,7 @@ from sqlalchemy import (
     select,
 )
 
+from rollback_rate.aggregation.cells import count_deployments
 from rollback_rate.aggregation.query import ReportQuery
 from rollback_rate.store.schema import deployments as dep
 from rollback_rate.store.schema import orphan_rollbacks as orphan
@@ -84,30 +85,13 @@ def aggregate_many(
 ) -> list[dict[Key, Counts]]:
     """Counts for several groupings at once (overall `()`, by model, by week...); with
     `costed`, each group's rollbacks and exposure per stream, team and `automated` too.
-
-    Groupings made of stream dimensions (model, environment, or none) share one pass that
-    counts per stream on the (stream_id, deployed_at) index, then add the few stream
-    groups up; others are counted directly. Medians do not add up, so each grouping gets
-    its own median query, over the small rolled-back subset.
+    Every grouping is counted in SQL: every deployment from the rollup of cells
+    (`cells.py`), the rolled-back, unplanned and fixed-forward few from their indexes.
     """
-    foldable = [dims for dims in groupings if set(dims) <= STREAM_DIMENSIONS]
-    per_stream = _count(conn, query, ("stream_id",), {}, costed) if foldable else {}
-    names = (
-        {row.id: row for row in conn.execute(select(streams.c.id, streams.c.model,
-                                                     streams.c.environment))}
-        if foldable else {}
-    )  # fmt: skip
     results = []
     for dims in groupings:
         groups: dict[Key, Counts] = {} if dims else {(): Counts()}
-        if set(dims) <= STREAM_DIMENSIONS:
-            for (stream_id,), counts in per_stream.items():
-                key = tuple(getattr(names[stream_id], d) for d in dims)
-                groups.setdefault(key, Counts()).add(counts)
-            for counts in groups.values():
-                counts.root_causes.sort(key=lambda item: (-item[1], item[0]))
-        else:
-            _count(conn, query, dims, groups, costed)
+        _count(conn, query, dims, groups, costed)
         _median_time_to_rollback(conn, query, dims, groups)
         results.append(groups)
     return results
@@ -185,16 +169,11 @@ def _rows(
 def _count_deployments(
     conn: Connection, query: ReportQuery, dims: Sequence[str], groups: dict[Key, Counts]
 ) -> None:
-    # A lean pass over every deployment: how many, how many with a closed window.
-    closed_by = query.as_of - query.window  # deployed at or before: window closed
-    keys = [dep.c[d] for d in dims]
-    everything = (
-        select(*keys, func.count(), _flag(dep.c.deployed_at <= closed_by))
-        .where(*report_filters(dep, "deployed_at", query))
-        .group_by(*keys)
-    )
-    for counts, (deployed, settled) in _rows(conn, everything, dims, groups):
-        counts.deployments, counts.settled = deployed, settled
+    # Every deployment: how many, how many with a closed window (from the rollup).
+    for key, deployed, settled in count_deployments(conn, query, dims):
+        counts = groups.setdefault(key, Counts())
+        counts.deployments += deployed
+        counts.settled += settled
 
 
 def _count_rollbacks(
@@ -236,7 +215,10 @@ def _count_unplanned(
     keys = [dep.c[d] for d in dims]
     statement = (
         select(*keys, func.count())
-        .where(*report_filters(dep, "deployed_at", query), dep.c.unplanned.is_not(None))
+        .where(
+            *report_filters(dep, "deployed_at", query, indexed=False),
+            dep.c.unplanned.is_not(None),
+        )
         .group_by(*keys)
     )
     for counts, (unplanned,) in _rows(conn, statement, dims, groups):

@@ -28,7 +28,13 @@ from rollback_rate.attribution.writer import ProjectionWriter
 from rollback_rate.events import EventRecord
 from rollback_rate.events.model import CORRECTIONS
 from rollback_rate.store.backend import backend_of
-from rollback_rate.store.schema import deployments, events, orphan_rollbacks, streams
+from rollback_rate.store.schema import (
+    deployment_counts,
+    deployments,
+    events,
+    orphan_rollbacks,
+    streams,
+)
 from rollback_rate.store.statement_queue import StatementQueue
 
 _PAGE = 5_000
@@ -219,6 +225,7 @@ def refresh_streams(
             if changes is not None:
                 _note_before_replay(conn, replay, changes)
             conn.execute(delete(deployments).where(deployments.c.stream_id.in_(replay)))
+            conn.execute(delete(deployment_counts).where(deployment_counts.c.stream_id.in_(replay)))
             conn.execute(delete(orphan_rollbacks).where(orphan_rollbacks.c.stream_id.in_(replay)))
         corrections = _corrections(conn, replay) if replay else {}
         for row in rows:

@@ -35,6 +35,12 @@ _MARK_ROLLED_BACK = (
     "UPDATE deployments SET rolled_back_at = ?, rollback_seq = ?, rollback_automated = ?, "
     "rollback_cause = ?, rollback_bad_target = ?, rollback_gap = ? WHERE seq = ?"
 )
+# Counted deployments per cell of the rollup (aggregation/cells.py), added up.
+_COUNT_CELLS = (
+    "INSERT INTO deployment_counts (stream_id, team_key, week, month, deployments) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (stream_id, team_key, week, month) "
+    "DO UPDATE SET deployments = deployment_counts.deployments + excluded.deployments"
+)
 _MARK_FIXED_FORWARD = (
     "UPDATE deployments SET fixed_forward_at = ?, fixed_forward_seq = ? WHERE seq = ?"
 )
@@ -55,6 +61,7 @@ class ProjectionWriter:
         self.updates: list[Sequence[Any]] = []
         self.fixes: list[Sequence[Any]] = []
         self.orphans: list[Sequence[Any]] = []
+        self.cells: dict[tuple[int, str, str, str], int] = {}
 
     def stream(self, stream_id: int, model: str, environment: str) -> None:
         self.base = (stream_id, model, environment)
@@ -65,9 +72,11 @@ class ProjectionWriter:
         for outcome in outcomes:
             if type(outcome) is Deployed:  # the common case: inline, no calls
                 seq, ts, version, team, stage, unplanned = outcome
-                week_and_month = periods_of_day(ts // MICROS_PER_DAY)
-                self.new[seq] = [seq, *self.base, team, version, ts, *week_and_month, *_NOT_YET,
+                week, month = periods_of_day(ts // MICROS_PER_DAY)
+                self.new[seq] = [seq, *self.base, team, version, ts, week, month, *_NOT_YET,
                                  stage, unplanned or None, *_NOT_FIXED]  # fmt: skip
+                cell = (self.base[0], team or "", week, month)
+                self.cells[cell] = self.cells.get(cell, 0) + 1
                 counted += 1
             elif type(outcome) is RolledBack:
                 self._rolled_back(outcome)
@@ -105,8 +114,9 @@ class ProjectionWriter:
     def flush(self) -> None:
         """Hand the buffered rows to the queue (they are its from now on)."""
         if self.new or self.updates or self.orphans or self.fixes:
-            batch = (list(self.new.values()), self.updates, self.orphans, self.fixes)
-            self.new, self.updates, self.orphans, self.fixes = {}, [], [], []
+            cells = [(*cell, n) for cell, n in self.cells.items()]
+            batch = (list(self.new.values()), self.updates, self.orphans, self.fixes, cells)
+            self.new, self.updates, self.orphans, self.fixes, self.cells = {}, [], [], [], {}
             self.queue.submit(self._write, *batch)
 
     def _write(
@@ -115,11 +125,13 @@ class ProjectionWriter:
         updates: list[Sequence[Any]],
         orphans: list[Sequence[Any]],
         fixes: list[Sequence[Any]],
+        cells: list[Sequence[Any]],
     ) -> None:
         backend = self.backend
         backend.insert_rows(
             self.conn, "deployments", _DEPLOYMENT_COLUMNS, new, _DEPLOYMENT_NULLABLE
         )
+        backend.execute_many(self.conn, _COUNT_CELLS, cells)
         backend.execute_many(self.conn, _MARK_ROLLED_BACK, updates)
         backend.execute_many(self.conn, _MARK_FIXED_FORWARD, fixes)
         backend.insert_rows(

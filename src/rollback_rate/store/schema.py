@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -165,6 +166,22 @@ deployments = Table(
         sqlite_where=text("fixed_forward_at IS NOT NULL"),
         postgresql_where=text("fixed_forward_at IS NOT NULL"),
     ),
+)
+
+# Projection rollup: counted deployments per stream, team ('' for none), ISO week and
+# month (a "cell": the days a week and a month share, at most seven). Reports sum cells
+# that lie wholly inside their time bounds and count raw rows only in the few cells a
+# bound cuts (aggregation/cells.py), instead of reading every deployment.
+deployment_counts = Table(
+    "deployment_counts",
+    metadata,
+    Column("stream_id", Integer, nullable=False),
+    Column("team_key", String(200), nullable=False),
+    Column("week", String(8), nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("deployments", BigInteger, nullable=False),
+    PrimaryKeyConstraint("stream_id", "team_key", "week", "month"),
+    Index("ix_deployment_counts_cell", "week", "month", "stream_id", "team_key", "deployments"),
 )
 
 # Projection: rollbacks that rolled back no counted deployment.
