@@ -30,6 +30,7 @@ from rollback_rate.ledger.errors import database_errors
 from rollback_rate.ledger.group_commit import MAX_GROUPED_EVENTS, GroupCommitter
 from rollback_rate.ledger.inputs import ImportResult, located_file_events, located_json_body
 from rollback_rate.ledger.retry import with_retries
+from rollback_rate.ledger.snapshot import SnapshotOptions, dashboard_snapshot
 from rollback_rate.ledger.webhooks import Delivery, deliver
 from rollback_rate.ledger.writes import (
     IngestResult,
@@ -308,6 +309,11 @@ class Ledger:
         edges = delay_edges(query.window)
         counts = ReadModel(self.database).delay_histogram(query, edges)
         return time_to_rollback_document(query, edges, counts)
+
+    def dashboard_snapshot(self, options: SnapshotOptions) -> dict[str, Any]:
+        """The API's answers to every request the dashboard makes for these options, keyed
+        as its script keys them: what a self-contained report file carries."""
+        return dashboard_snapshot(self, options)
 
     @_translated
     def streams(self, models: Iterable[str] | None = None) -> dict[tuple[str, str], StreamPosition]:
