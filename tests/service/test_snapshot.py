@@ -40,7 +40,8 @@ def test_every_document_is_the_api_answer_to_its_request(client, tokens, db):
     }  # fmt: skip
     assert expected <= set(snapshot["documents"])
     drill = {**base, "model": HOSTILE}
-    events = request_key("/api/v1/events", {"model": HOSTILE, "since": "2025-11-03T00:00:00Z",
+    # 90 days before the model's last event (its rollback on 2026-01-11 at 05:00).
+    events = request_key("/api/v1/events", {"model": HOSTILE, "since": "2025-10-13T05:00:00Z",
                                             "until": AS_OF, "limit": "1000"})  # fmt: skip
     assert events in snapshot["documents"]
     assert [e["version"] for e in snapshot["documents"][events]["events"]] == ["1", "2", None]

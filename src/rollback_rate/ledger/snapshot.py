@@ -21,7 +21,7 @@ from rollback_rate.timeutil import iso_utc, now_micros, parse_timestamp
 if TYPE_CHECKING:
     from rollback_rate.ledger.facade import Ledger
 
-DRILL_DAYS = 90  # a drill-down's timeline without since/until: the 90 days up to as_of
+DRILL_DAYS = 90  # a drill-down's timeline without since: 90 days up to the model's last event
 MAX_DRILL_MODELS = 50  # the most deployed models get a drill-down in the file
 EVENTS_PAGE = "1000"
 RECENT = "20"
@@ -79,6 +79,21 @@ def dashboard_snapshot(ledger: Ledger, options: SnapshotOptions) -> dict[str, An
     }
 
 
+def _drill_since(overview: list[dict[str, Any]], as_of: int) -> str:
+    """The timeline's start without `since`, as the script's `drillRange` computes it: 90
+    days before the model's last deployment or rollback (or as_of, if earlier), in whole
+    seconds (the script's clock has milliseconds, its ISO text no fraction)."""
+    stamps = [
+        parse_timestamp(last["at"], "at") // 1000 * 1000
+        for entry in overview
+        for stream in entry["environments"]
+        for last in (stream["last_deployment"], stream["last_rollback"])
+        if last
+    ]
+    end = min(as_of // 1000 * 1000, max(stamps, default=as_of))
+    return iso_utc((end - DRILL_DAYS * _DAY) // _SECOND * _SECOND)
+
+
 class _Answers:
     """Asks the ledger what each route would, and files the answer under its key."""
 
@@ -114,7 +129,8 @@ class _Answers:
         self._put("/api/v1/models", models_query, lambda: ledger.models(
             parse_query(window=params["window"], as_of=None, by="model,environment", model=model)
         ))  # fmt: skip
-        since = params.get("since") or iso_utc((moment - DRILL_DAYS * _DAY) // _SECOND * _SECOND)
+        overview = self.documents[request_key("/api/v1/models", models_query)]["models"]
+        since = params.get("since") or _drill_since(overview, moment)
         until = params.get("until") or params["as_of"]
         wanted: Params = {"model": model, "since": since, "until": until, "limit": EVENTS_PAGE}
         if params.get("environment"):

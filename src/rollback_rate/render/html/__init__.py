@@ -148,7 +148,7 @@ def sign_in_page(asset_base: str, message: str | None, next_path: str) -> str:
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>Sign in: Model Rollback Rate</title>
 <link rel="stylesheet" href="{base}/dashboard.css">
 </head>

@@ -1,12 +1,19 @@
 /* Drill-down of one model: its streams (GET /api/v1/models?model=) and its deployments
    and rollbacks on a timeline with versions and causes (GET /api/v1/events?model=), over
-   since/until or else the 90 days up to as_of. */
+   since/until, else the 90 days up to its last deployment or rollback (or as_of, if
+   earlier). rollback_rate.ledger.snapshot computes the same range for a file. */
 RR.DRILL_DAYS = 90;
 RR.EVENT_PAGES = 10;
 
-RR.isoMinusDays = function (iso, days) {
-  const moment = new Date(Date.parse(iso) - days * 86400000);
-  return moment.toISOString().replace(/\.\d{3}Z$/, "Z");
+RR.drillRange = function (streams, asOf, days) {
+  const stamps = [];
+  for (const s of streams) {
+    if (s.last_deployment) stamps.push(Date.parse(s.last_deployment.at));
+    if (s.last_rollback) stamps.push(Date.parse(s.last_rollback.at));
+  }
+  const end = Math.min(Date.parse(asOf), stamps.length ? Math.max(...stamps) : Infinity);
+  const seconds = (ms) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  return seconds(end - days * 86400000);
 };
 
 RR.register({
@@ -17,7 +24,8 @@ RR.register({
     const model = ctx.params.model;
     const models = await RR.api("/api/v1/models", RR.pick({ model, window: ctx.params.window }, ["model", "window"]));
     if (RR.need(models) === null) return null;
-    const since = ctx.params.since || RR.isoMinusDays(ctx.asOf, RR.DRILL_DAYS);
+    const streams = models.body.models.length ? models.body.models[0].environments : [];
+    const since = ctx.params.since || RR.drillRange(streams, ctx.asOf, RR.DRILL_DAYS);
     const until = ctx.params.until || ctx.asOf;
     const events = [];
     let cursor = null, complete = false;
