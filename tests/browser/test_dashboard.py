@@ -228,6 +228,10 @@ def test_the_report_file_opens_offline_with_the_same_numbers(db_url, db, tmp_pat
     _ready(page)
     page.screenshot(path=browser_context.shots / "file.png", full_page=True)
     assert requests == [out.as_uri()], requests  # the file itself, nothing else
+    # Rates print as the table output prints them: Python's rounding, exact ties to even.
+    values = [12.25, 0.15, 0.25, 2.5, 99.95, 33.333333, 0.05, 1.45, 100.0, 7.75, 0.0]
+    printed = page.evaluate("values => values.map(v => RR.fmt.pct(v))", values)
+    assert printed == [pct(v) for v in values]
 
     tokens: Tokens = make_tokens(db)
     with running_server(db_url, tmp_path) as server, server.client(tokens.read) as api:

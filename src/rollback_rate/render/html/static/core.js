@@ -85,6 +85,7 @@ const RR = (function () {
 
   function errorText(result) {
     const error = result.body && result.body.error;
+    if (!error && mode === "file") return "this view is not in the report file (it holds the drill-downs of its most deployed models)";
     if (!error) return "the server answered " + result.status;
     const detail = (error.details || [])[0];
     const where = detail && detail.location ? detail.location + ": " : "";
@@ -136,6 +137,11 @@ const RR = (function () {
     return isSmall(summary) ? label + "? small sample (" + summary.settled + " settled)" : label;
   }
 
+  // Whether a model's drill-down can open: always on a server; in a file, if it carries it.
+  function canDrill(model) {
+    return mode === "live" || snapshot.drill_models.includes(model);
+  }
+
   function href(params) {
     const search = new URLSearchParams(pick(params, [...FILTERS, ...PAGE])).toString();
     return (mode === "file" ? "#" : "?") + search;
@@ -181,7 +187,7 @@ const RR = (function () {
 
   return {
     mode, snapshot, FILTERS, PAGE, COLOURS, BANDS, SMALL_SAMPLE, views,
-    readParams, pick, api, need, fail, errorText, fixed, fmt, isSmall, bandLabel, href, el,
+    readParams, pick, api, need, fail, errorText, fixed, fmt, isSmall, bandLabel, canDrill, href, el,
     plotText, plot, register,
   };
 })();

@@ -46,18 +46,15 @@ RR.renderFilters = function (ctx) {
   });
   nav.append(form);
   for (const id of ["rr-models", "rr-teams", "rr-environments"]) nav.append(el("datalist", { id }));
-  RR.api("/api/v1/models", {}).then((result) => {
-    if (result.status !== 200) return;
-    const sets = { "rr-models": new Set(), "rr-teams": new Set(), "rr-environments": new Set() };
-    for (const entry of result.body.models) {
-      sets["rr-models"].add(entry.model);
-      for (const stream of entry.environments) {
-        sets["rr-environments"].add(stream.environment);
-        if (stream.team) sets["rr-teams"].add(stream.team);
-      }
-    }
-    for (const [id, values] of Object.entries(sets)) {
-      document.getElementById(id).replaceChildren(...[...values].sort().map((value) => el("option", { value })));
-    }
-  });
+  // Suggestions come from the table's rows (RR.suggest), not from another request: the
+  // models overview reads every stream's history, too slow to send on each page load.
+};
+
+RR.suggest = function (groups) {
+  for (const [name, id] of [["model", "rr-models"], ["team", "rr-teams"], ["environment", "rr-environments"]]) {
+    const list = document.getElementById(id);
+    if (!list) continue;
+    const values = [...new Set(groups.map((g) => g.key[name]).filter((v) => v !== undefined && v !== null))].sort();
+    if (values.length) list.replaceChildren(...values.map((value) => RR.el("option", { value })));
+  }
 };

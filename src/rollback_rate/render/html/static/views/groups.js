@@ -8,6 +8,7 @@ RR.register({
   async load(ctx) {
     const by = ctx.drill ? "environment" : ctx.params.by || "model";
     const body = RR.need(await RR.api("/api/v1/report", { ...ctx.pinned, by }));
+    if (body && RR.suggest) RR.suggest(body.groups);
     return body && { by: by.split(","), groups: body.groups };
   },
   render(section, data, ctx) {
@@ -54,7 +55,7 @@ RR.register({
       }));
       const body = rows.map((g) => el("tr", { "data-key": JSON.stringify(g.key) }, ...columns.map((c) => {
         const cell = el("td", { "data-col": c.id });
-        if (c.id === "model" && g.key.model !== null) {
+        if (c.id === "model" && g.key.model !== null && RR.canDrill(g.key.model)) {
           cell.append(el("a", { href: RR.href({ ...ctx.filters, period: ctx.params.period, view: "model", model: g.key.model }), text: c.text(g) }));
         } else if (!ctx.drill && RR.mode === "live" && (c.id === "team" || c.id === "environment") && g.key[c.id] !== null) {
           cell.append(el("a", { href: RR.href({ ...ctx.filters, period: ctx.params.period, [c.id]: g.key[c.id] }), text: c.text(g) }));

@@ -17,7 +17,9 @@ RR.register({
     const head = el("tr", {}, ...["rolled back", "model", "environment", "from", "to", "cause", "automated", "after deployment"].map((t) => el("th", { scope: "col", text: t })));
     const body = rows.map((r) => el("tr", { class: r.within_window ? null : "late" },
       el("td", { "data-col": "rolled_back_at", text: fmt.time(r.rolled_back_at) }),
-      el("td", { "data-col": "model" }, el("a", { href: RR.href({ ...ctx.filters, period: ctx.params.period, view: "model", model: r.model }), text: r.model })),
+      el("td", { "data-col": "model" }, RR.canDrill(r.model)
+        ? el("a", { href: RR.href({ ...ctx.filters, period: ctx.params.period, view: "model", model: r.model }), text: r.model })
+        : r.model),
       el("td", { "data-col": "environment", text: r.environment }),
       el("td", { "data-col": "from_version", text: r.from_version }),
       el("td", { "data-col": "to_version", text: r.to_version === null ? "n/a" : r.to_version }),
