@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rollback_rate.aggregation import AuditQuery, parse_query
+from rollback_rate.aggregation import AuditQuery, ReportQuery, parse_query
 from rollback_rate.timeutil import iso_utc, now_micros, parse_timestamp
 
 if TYPE_CHECKING:
@@ -105,18 +105,20 @@ class _Answers:
         if key not in self.documents:
             self.documents[key] = make()
 
-    def _query(self, params: Params, **extra: str) -> Any:
+    def _query(self, params: Params, **extra: str) -> ReportQuery:
         scope = {name: params.get(name) for name in _SCOPE}
         return parse_query(window=params["window"], as_of=params["as_of"], **scope, **extra)
+
+    def _report(self, params: Params, **extra: str) -> None:
+        self._put("/api/v1/report", {**params, **extra},
+                  lambda: self.ledger.report(self._query(params, **extra)).as_dict())  # fmt: skip
 
     def scope(self, params: Params, period: str, groupings: tuple[str, ...]) -> None:
         """The report with its trend and its tables, the distribution, recent rollbacks."""
         ledger = self.ledger
-        self._put("/api/v1/report", {**params, "period": period},
-                  lambda: ledger.report(self._query(params, period=period)).as_dict())  # fmt: skip
+        self._report(params, period=period)
         for by in groupings:
-            self._put("/api/v1/report", {**params, "by": by},
-                      lambda by=by: ledger.report(self._query(params, by=by)).as_dict())  # type: ignore[misc]  # fmt: skip
+            self._report(params, by=by)
         self._put("/api/v1/time-to-rollback", params,
                   lambda: ledger.time_to_rollback(self._query(params)))  # fmt: skip
         self._put("/api/v1/rollbacks", {**params, "limit": RECENT},
