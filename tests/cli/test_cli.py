@@ -317,3 +317,29 @@ def test_a_database_failure_mid_command_is_reported_without_a_traceback(tmp_path
     assert "error: database error, nothing from this command was stored" in result.output
     assert "no such table: events" in result.output
     assert "Traceback" not in result.output
+
+
+def test_report_html_is_one_file_carrying_the_dashboard_snapshot(db_url, tmp_path):
+    events = [
+        {"type": "deployment", "model": "<b>m</b>", "version": "1", "team": "t",
+         "timestamp": "2026-01-01T00:00:00Z"},
+        {"type": "deployment", "model": "<b>m</b>", "version": "2",
+         "timestamp": "2026-01-02T00:00:00Z"},
+        {"type": "rollback", "model": "<b>m</b>", "timestamp": "2026-01-02T06:00:00Z"},
+    ]  # fmt: skip
+    assert cli(db_url, "import", str(write_jsonl(tmp_path / "e.jsonl", events))).exit_code == 0
+    out = tmp_path / "report.html"
+    args = ["report", "--format", "html", "--output", str(out), "--as-of", "2026-02-01",
+            "--by", "team", "--period", "week"]  # fmt: skip
+    result = cli(db_url, *args)
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and 'data-mode="file"' in page
+    raw = page.split('id="rr-snapshot">', 1)[1].split("</script>", 1)[0]
+    snapshot = json.loads(raw)
+    assert snapshot["filters"] == {"window": "7d", "as_of": "2026-02-01T00:00:00Z",
+                                   "period": "week", "by": "team"}  # fmt: skip
+    assert snapshot["drill_models"] == ["<b>m</b>"]
+    assert "<b>m</b>" not in page  # only escaped, inside the JSON
+    bad = cli(db_url, "report", "--format", "html", "--period", "day", "--output", str(out))
+    assert bad.exit_code == 2 and "period 'day' is not one of week, month" in bad.output

@@ -87,3 +87,50 @@ def test_openapi_documents_the_api(client):
     assert_error(
         client.get("/api/v1/models", headers={"Authorization": "Bearer x"}), 401, "unauthorized"
     )
+
+
+HOSTILE = '<script>alert("x")</script>\n| *md* |'
+
+
+def test_rollbacks_and_time_to_rollback_over_http(client, tokens, db):
+    _history(db)
+    ledger_of(db).record_stream(
+        [
+            ("a", event(10, model=HOSTILE, environment="production",
+                        timestamp="2026-01-05T00:00:00Z")),
+            ("b", event(11, model=HOSTILE, environment="production",
+                        timestamp="2026-01-06T00:00:00Z")),
+            ("c", {"type": "rollback", "model": HOSTILE, "cause": "<b>x</b>",
+                   "timestamp": "2026-01-06T12:00:00Z"}),
+        ]
+    )  # fmt: skip
+    read = Tokens.header(tokens.read)
+    params = {"as_of": "2026-02-01T00:00:00Z"}
+    response = client.get("/api/v1/rollbacks", params=params, headers=read)
+    assert response.status_code == 200, response.text
+    rows = response.json()["rollbacks"]
+    assert [(r["model"], r["from_version"], r["to_version"], r["cause"]) for r in rows] == [
+        (HOSTILE, "1.11", "1.10", "<b>x</b>"),
+        ("ranker", "1.2", "1.1", "drift"),
+    ]
+    assert rows[1]["hours_after_deployment"] == 6.0
+    one = client.get("/api/v1/rollbacks", params={**params, "limit": 1, "model": "ranker"},
+                     headers=read).json()  # fmt: skip
+    assert [r["model"] for r in one["rollbacks"]] == ["ranker"]
+    ttr = client.get("/api/v1/time-to-rollback", params=params, headers=read).json()
+    assert ttr["rollbacks"] == 2 and ttr["late_rollbacks"] == 0
+    assert [(b["to_hours"], b["count"]) for b in ttr["buckets"] if b["count"]] == [
+        (8.0, 1),  # ranker: 6 h
+        (12.0, 1),  # the hostile model: 12 h
+    ]
+    error = assert_error(
+        client.get("/api/v1/rollbacks", params={"limit": 0}, headers=read), 422, "invalid_request"
+    )
+    assert error["details"][0]["location"] == "query.limit"
+    error = assert_error(
+        client.get("/api/v1/time-to-rollback", params={"as_of": "yesterday"}, headers=read),
+        422,
+        "invalid_option",
+    )
+    assert error["details"][0]["location"] == "query.as_of"
+    assert_error(client.get("/api/v1/time-to-rollback"), 401, "unauthorized")

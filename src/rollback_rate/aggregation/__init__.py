@@ -5,6 +5,7 @@ from rollback_rate.aggregation.failures import FailedRollbacks
 from rollback_rate.aggregation.gauges import StreamGauge
 from rollback_rate.aggregation.query import DIMENSIONS, PERIODS, ReportQuery, parse_query
 from rollback_rate.aggregation.read_model import ReadModel, ReportCounts
+from rollback_rate.aggregation.rollbacks import RolledBackDeployment
 from rollback_rate.aggregation.sql import Counts
 from rollback_rate.aggregation.streams import StreamPosition, StreamRow
 
@@ -18,6 +19,7 @@ __all__ = [
     "ReadModel",
     "ReportCounts",
     "ReportQuery",
+    "RolledBackDeployment",
     "StreamGauge",
     "StreamPosition",
     "StreamRow",

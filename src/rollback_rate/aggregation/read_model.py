@@ -8,7 +8,7 @@ commit. Nothing here writes, and nothing above it writes SQL: the façade asks h
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import exists, select
@@ -17,6 +17,11 @@ from rollback_rate.aggregation.audit import AuditPage, AuditQuery, audit_page
 from rollback_rate.aggregation.failures import FailedRollbacks, failed_rollbacks
 from rollback_rate.aggregation.gauges import StreamGauge, stream_gauges
 from rollback_rate.aggregation.query import ReportQuery
+from rollback_rate.aggregation.rollbacks import (
+    RolledBackDeployment,
+    delay_histogram,
+    recent_rollbacks,
+)
 from rollback_rate.aggregation.sql import Counts, Key, aggregate_many
 from rollback_rate.aggregation.streams import (
     StreamPosition,
@@ -86,6 +91,16 @@ class ReadModel:
             [counts] = aggregate_many(conn, per_stream, [per_stream.by])
             rows = stream_rows(conn, query.model, query.environment)
         return counts, rows
+
+    def recent_rollbacks(self, query: ReportQuery, limit: int) -> list[RolledBackDeployment]:
+        """The latest `limit` rolled-back deployments matching the query, newest first."""
+        with self.database.snapshot() as conn:
+            return recent_rollbacks(conn, query, limit)
+
+    def delay_histogram(self, query: ReportQuery, edges: Sequence[int]) -> list[int]:
+        """Rolled-back deployments counted by time to rollback, between `edges` (µs)."""
+        with self.database.snapshot() as conn:
+            return delay_histogram(conn, query, edges)
 
     def stream_positions(
         self, models: Iterable[str] | None = None

@@ -20,6 +20,7 @@ from rollback_rate.cli.options import (
     Until,
     Window,
 )
+from rollback_rate.ledger import SnapshotOptions
 from rollback_rate.render import render
 
 
@@ -34,10 +35,26 @@ def report(
     team: TeamFilter = None,
     since: Since = None,
     until: Until = None,
-    fmt: Annotated[str, typer.Option("--format", help="table, json, csv or markdown.")] = "table",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="table, json, csv, markdown, or html: the dashboard as one self-contained "
+            "file (no network needed; --by sets its table, --period its trend).",
+        ),
+    ] = "table",
     output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
 ) -> None:
     """Report Model Rollback Rate, overall and by group or period."""
+    if fmt == "html":
+        options = SnapshotOptions(
+            window=window, as_of=as_of, model=model, environment=environment, team=team,
+            since=since, until=until, period=period or "month", by=by or "model",
+        )  # fmt: skip
+        from rollback_rate.render.html import report_file  # only here: reads plotly.min.js
+
+        _write(report_file(open_ledger(ctx).dashboard_snapshot(options)), output)
+        return
     query = parse_query(
         window=window,
         as_of=as_of,
@@ -49,7 +66,10 @@ def report(
         since=since,
         until=until,
     )
-    text = render(open_ledger(ctx).report(query), fmt)
+    _write(render(open_ledger(ctx).report(query), fmt), output)
+
+
+def _write(text: str, output: Path | None) -> None:
     if output is None:
         typer.echo(text, nl=False)
     else:

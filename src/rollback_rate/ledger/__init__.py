@@ -11,6 +11,7 @@ from rollback_rate.ledger.commits import (
 )
 from rollback_rate.ledger.facade import Ledger
 from rollback_rate.ledger.inputs import ImportResult
+from rollback_rate.ledger.snapshot import SnapshotOptions
 from rollback_rate.ledger.webhooks import Delivery
 from rollback_rate.ledger.writes import IngestResult
 from rollback_rate.store.secrets import SecretInfo
@@ -28,6 +29,7 @@ __all__ = [
     "OrphanChange",
     "RollbackChange",
     "SecretInfo",
+    "SnapshotOptions",
     "StreamChange",
     "Subscriber",
     "TokenInfo",

@@ -32,6 +32,7 @@ from rollback_rate.ledger.errors import database_errors
 from rollback_rate.ledger.group_commit import MAX_GROUPED_EVENTS, GroupCommitter
 from rollback_rate.ledger.inputs import ImportResult, located_file_events, located_json_body
 from rollback_rate.ledger.retry import with_retries
+from rollback_rate.ledger.snapshot import SnapshotOptions, dashboard_snapshot
 from rollback_rate.ledger.webhooks import Delivery, deliver
 from rollback_rate.ledger.writes import (
     IngestResult,
@@ -48,6 +49,11 @@ from rollback_rate.metrics import (
     build_report,
     models_overview,
     stream_figures,
+)
+from rollback_rate.metrics.rollbacks import (
+    delay_edges,
+    rollbacks_document,
+    time_to_rollback_document,
 )
 from rollback_rate.sources import SourceOptions
 from rollback_rate.store import Database, open_database
@@ -71,6 +77,7 @@ from rollback_rate.store.tokens import (
 from rollback_rate.timeutil import now_micros
 
 P = ParamSpec("P")
+MAX_RECENT_ROLLBACKS = 500
 T = TypeVar("T")
 
 
@@ -294,6 +301,27 @@ class Ledger:
         """Per model and environment: live version, last deployment and rollback, rate."""
         counts, rows = ReadModel(self.database).models(query)
         return models_overview(query, counts, rows)
+
+    @_translated
+    def recent_rollbacks(self, query: ReportQuery, limit: int = 20) -> dict[str, Any]:
+        """The latest rolled-back deployments matching the query's filters (newest first),
+        each with the version restored and the hours it had been deployed."""
+        if not 1 <= limit <= MAX_RECENT_ROLLBACKS:
+            raise InvalidOption(f"limit must be 1 to {MAX_RECENT_ROLLBACKS} (got {limit})", "limit")
+        return rollbacks_document(query, ReadModel(self.database).recent_rollbacks(query, limit))
+
+    @_translated
+    def time_to_rollback(self, query: ReportQuery) -> dict[str, Any]:
+        """Rolled-back deployments matching the query, counted by hours from deployment to
+        rollback, in buckets that put the window on an edge (late rollbacks after it)."""
+        edges = delay_edges(query.window)
+        counts = ReadModel(self.database).delay_histogram(query, edges)
+        return time_to_rollback_document(query, edges, counts)
+
+    def dashboard_snapshot(self, options: SnapshotOptions) -> dict[str, Any]:
+        """The API's answers to every request the dashboard makes for these options, keyed
+        as its script keys them: what a self-contained report file carries."""
+        return dashboard_snapshot(self, options)
 
     @_translated
     def streams(self, models: Iterable[str] | None = None) -> dict[tuple[str, str], StreamPosition]:

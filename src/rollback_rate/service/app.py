@@ -15,7 +15,7 @@ from prometheus_client.process_collector import ProcessCollector
 
 from rollback_rate import __version__
 from rollback_rate.ledger import Ledger
-from rollback_rate.service import routes_events, routes_ops, routes_report, webhooks
+from rollback_rate.service import pages, routes_events, routes_ops, routes_report, webhooks
 from rollback_rate.service.auth import TokenCache
 from rollback_rate.service.errors import install_error_handlers
 from rollback_rate.service.middleware import (
@@ -51,6 +51,8 @@ def create_app(settings: Settings, ledger: Ledger | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by pages.docs, with Swagger UI from an installed package
+        redoc_url=None,  # ReDoc would load its script from a CDN
     )
     disable_created_metrics()  # `_created` series only double the exposition's size
     registry = CollectorRegistry(auto_describe=False)
@@ -68,6 +70,7 @@ def create_app(settings: Settings, ledger: Ledger | None = None) -> FastAPI:
     app.include_router(routes_report.router)
     app.include_router(routes_ops.router)
     app.include_router(webhooks.router)
+    app.include_router(pages.router)
 
     # Last added is outermost: the access log sees every response, including 413s.
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body)

@@ -19,6 +19,12 @@ from rollback_rate.ledger import SCOPES, Ledger, TokenInfo, hash_token
 from rollback_rate.service.errors import ApiError
 
 _bearer = HTTPBearer(auto_error=False, description="An API token: `rr_...`")
+# The dashboard's browser session: the read token it signed in with, in an HttpOnly,
+# SameSite=Strict cookie. It admits GET and HEAD requests that need `read`, nothing else:
+# a cookie rides along with any request the browser sends, so it must never authorise a
+# write (CSRF); writes need the Authorization header.
+SESSION_COOKIE = "rr_session"
+_COOKIE_METHODS = frozenset({"GET", "HEAD"})
 _TOUCH_EVERY = 60_000_000  # µs: last_used_at is precise to a minute, not a write per call
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
@@ -59,7 +65,8 @@ def require_scope(scope: str) -> Callable[..., TokenInfo | None]:
     """A dependency that admits only a valid, unrevoked token granting `scope`.
 
     Missing or unknown token: 401 (with `WWW-Authenticate: Bearer`); a valid token
-    without the scope: 403. With `--no-auth` it admits everyone and returns None.
+    without the scope: 403. With `--no-auth` it admits everyone and returns None. Without
+    an Authorization header, a `read` GET also accepts the dashboard's session cookie.
     """
     if scope not in SCOPES:
         raise ValueError(f"unknown scope {scope!r}")
@@ -70,14 +77,16 @@ def require_scope(scope: str) -> Callable[..., TokenInfo | None]:
     ) -> TokenInfo | None:
         if request.app.state.settings.no_auth:
             return None
-        if credentials is None or credentials.scheme.lower() != "bearer":
+        # HTTPBearer gives None for a missing header and for any scheme but Bearer.
+        token = credentials.credentials if credentials else session_token(request, scope)
+        if token is None:
             raise ApiError(
                 401,
                 "unauthorized",
                 "missing bearer token (Authorization: Bearer rr_...)",
                 headers=_CHALLENGE,
             )
-        info = request.app.state.tokens.lookup(request.app.state.ledger, credentials.credentials)
+        info = request.app.state.tokens.lookup(request.app.state.ledger, token)
         if info is None:
             raise ApiError(401, "unauthorized", "invalid or revoked token", headers=_CHALLENGE)
         if not info.allows(scope):
@@ -91,3 +100,10 @@ def require_scope(scope: str) -> Callable[..., TokenInfo | None]:
 
     dependency.__name__ = f"require_{scope}"
     return dependency
+
+
+def session_token(request: Request, scope: str = "read") -> str | None:
+    """The dashboard session's token, when this request may use it: a `read` GET/HEAD."""
+    if scope != "read" or request.method not in _COOKIE_METHODS:
+        return None
+    return request.cookies.get(SESSION_COOKIE) or None

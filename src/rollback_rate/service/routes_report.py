@@ -114,3 +114,100 @@ def get_models(
         window=window, as_of=None, by="model,environment", model=model, environment=environment
     )
     return json_response(ledger.models(query))
+
+
+class RolledBack(BaseModel):
+    model: str
+    environment: str
+    team: str | None
+    from_version: str
+    to_version: str | None
+    deployed_at: str
+    rolled_back_at: str
+    hours_after_deployment: float
+    within_window: bool
+    automated: bool
+    cause: str
+    rollback_id: str
+
+
+class RollbacksResponse(BaseModel):
+    as_of: str
+    window_hours: float
+    filters: dict[str, Any]
+    rollbacks: list[RolledBack]
+
+
+class DelayBucket(BaseModel):
+    from_hours: float
+    to_hours: float | None
+    count: int
+    within_window: bool
+
+
+class TimeToRollbackResponse(BaseModel):
+    as_of: str
+    window_hours: float
+    filters: dict[str, Any]
+    rollbacks: int
+    late_rollbacks: int
+    buckets: list[DelayBucket]
+
+
+AsOf = Annotated[str | None, Query(description="As of (default now).")]
+Since = Annotated[str | None, Query(description="Deployments at or after.")]
+Until = Annotated[str | None, Query(description="Deployments at or before.")]
+
+
+@router.get(
+    "/rollbacks",
+    summary="Recent rollbacks, one row per rolled-back deployment",
+    response_model=RollbacksResponse,
+    responses=ERROR_RESPONSES,
+)
+def get_rollbacks(
+    _token: Annotated[Any, Depends(require_scope("read"))],
+    ledger: Annotated[Ledger, Depends(get_ledger)],
+    window: Window = "7d",
+    as_of: AsOf = None,
+    model: Text = None,
+    environment: Text = None,
+    team: Text = None,
+    since: Since = None,
+    until: Until = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="How many, newest first.")] = 20,
+) -> Response:
+    """The latest rolled-back deployments by rollback time (late ones included, flagged by
+    `within_window`): the version rolled back (`from_version`), the version restored
+    (`to_version`), cause, automation and hours after deployment. Filters as the report's."""
+    query = parse_query(
+        window=window, as_of=as_of, model=model, environment=environment, team=team,
+        since=since, until=until,
+    )  # fmt: skip
+    return json_response(ledger.recent_rollbacks(query, limit))
+
+
+@router.get(
+    "/time-to-rollback",
+    summary="Distribution of time from deployment to rollback",
+    response_model=TimeToRollbackResponse,
+    responses=ERROR_RESPONSES,
+)
+def get_time_to_rollback(
+    _token: Annotated[Any, Depends(require_scope("read"))],
+    ledger: Annotated[Ledger, Depends(get_ledger)],
+    window: Window = "7d",
+    as_of: AsOf = None,
+    model: Text = None,
+    environment: Text = None,
+    team: Text = None,
+    since: Since = None,
+    until: Until = None,
+) -> Response:
+    """Rolled-back deployments counted per bucket of hours after deployment, `(from_hours,
+    to_hours]`; the window is a bucket edge, and buckets after it hold late rollbacks."""
+    query = parse_query(
+        window=window, as_of=as_of, model=model, environment=environment, team=team,
+        since=since, until=until,
+    )  # fmt: skip
+    return json_response(ledger.time_to_rollback(query))
