@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, func, not_, select, tuple_
 
+from rollback_rate.aggregation.grouping import grouped
 from rollback_rate.aggregation.query import ReportQuery
 from rollback_rate.store.schema import deployment_counts as cells
 from rollback_rate.store.schema import deployments as dep
@@ -87,31 +88,21 @@ def _add(totals: dict[tuple[Any, ...], list[int]], key: tuple[Any, ...], row: An
     tally[1] += int(row[1] or 0)
 
 
-def _key(name: str) -> Any:
-    if name == "team":
-        # The rollup keeps "no team" as "" (a key column); deployments keep NULL.
-        return case((cells.c.team_key == "", None), else_=cells.c.team_key).label("team")
-    if name in ("model", "environment"):
-        return streams.c[name]
-    return cells.c[name]
-
-
 def _whole_cells(
     query: ReportQuery, dims: Sequence[str], first: Cell, last: Cell, cut: set[Cell]
 ) -> Any:
     """Deployments of the cells from `first` to `last` that no bound cuts."""
     position = tuple_(cells.c.week, cells.c.month)
-    keys = [_key(name) for name in dims]
     conditions: list[ColumnElement[bool]] = [
         position >= tuple_(*first),
         position <= tuple_(*last),
         *[not_(and_(cells.c.week == week, cells.c.month == m)) for week, m in sorted(cut)],
         *_filters(cells, "team_key", query),
     ]
-    statement = select(*keys, func.sum(cells.c.deployments)).where(*conditions).group_by(*keys)
-    if any(name in ("model", "environment") for name in dims):
-        statement = statement.join_from(cells, streams, streams.c.id == cells.c.stream_id)
-    return statement
+    # The rollup keeps "no team" as "" (a key column); deployments keep NULL.
+    team = case((cells.c.team_key == "", None), else_=cells.c.team_key)
+    figures = [func.sum(cells.c.deployments)]
+    return grouped(cells, dims, figures, conditions, key_columns={"team": team})
 
 
 def _raw_cell(
@@ -121,20 +112,15 @@ def _raw_cell(
     end: int,
     closed_by: int,
 ) -> Any:
-    keys = [dep.c[name] for name in dims]
     settled = func.sum(case((dep.c.deployed_at <= closed_by, 1), else_=0))
-    statement = (
-        select(*keys, func.count(), settled)
+    where = [
         # Per stream: each stream's few rows of the cell, found on the stream index.
-        .where(
-            dep.c.stream_id.in_(select(streams.c.id)),
-            dep.c.deployed_at >= start,
-            dep.c.deployed_at <= end,
-            *_filters(dep, "team", query),
-        )
-        .group_by(*keys)
-    )
-    return statement
+        dep.c.stream_id.in_(select(streams.c.id)),
+        dep.c.deployed_at >= start,
+        dep.c.deployed_at <= end,
+        *_filters(dep, "team", query),
+    ]
+    return grouped(dep, dims, [func.count(), settled], where)
 
 
 def _filters(table: Any, team_column: str, query: ReportQuery) -> list[ColumnElement[bool]]:

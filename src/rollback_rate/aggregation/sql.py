@@ -25,12 +25,11 @@ from sqlalchemy import (
 )
 
 from rollback_rate.aggregation.cells import count_deployments
+from rollback_rate.aggregation.grouping import STREAM_DIMENSIONS, grouped
 from rollback_rate.aggregation.query import ReportQuery
 from rollback_rate.store.schema import deployments as dep
 from rollback_rate.store.schema import orphan_rollbacks as orphan
 from rollback_rate.store.schema import streams
-
-STREAM_DIMENSIONS = frozenset(("model", "environment"))
 
 Key = tuple[Any, ...]
 # (stream id, team, automated): rollbacks, exposure (microseconds) - what cost is made of
@@ -181,28 +180,24 @@ def _count_rollbacks(
 ) -> None:
     # The rolled-back few, which the rolled_back_at index finds and covers.
     closed_by = query.as_of - query.window
-    keys = [dep.c[d] for d in dims]
     within = _within(query)
     late = dep.c.rolled_back_at - dep.c.deployed_at > query.window
-    rolled_back = (
-        select(
-            *keys,
-            _flag(within),
-            _flag(and_(within, dep.c.rollback_automated == literal(True))),
-            _flag(late),
-            _flag(and_(within, dep.c.deployed_at > closed_by)),
-            _flag(and_(within, dep.c.stage == "canary")),
-            _flag(and_(within, dep.c.rollback_bad_target == literal(True))),
-            _flag(and_(within, dep.c.rollback_gap <= query.repeat_within)),
-        )
-        .where(
-            *report_filters(dep, "deployed_at", query, indexed=False),
-            dep.c.rolled_back_at <= query.as_of,
-        )
-        .group_by(*keys)
-    )
-    for counts, figures in _rows(conn, rolled_back, dims, groups):
-        rollbacks, automated, late_count, settled_early, prevented, bad, repeats = figures
+    figures = [
+        _flag(within),
+        _flag(and_(within, dep.c.rollback_automated == literal(True))),
+        _flag(late),
+        _flag(and_(within, dep.c.deployed_at > closed_by)),
+        _flag(and_(within, dep.c.stage == "canary")),
+        _flag(and_(within, dep.c.rollback_bad_target == literal(True))),
+        _flag(and_(within, dep.c.rollback_gap <= query.repeat_within)),
+    ]
+    where = [
+        *report_filters(dep, "deployed_at", query, indexed=False),
+        dep.c.rolled_back_at <= query.as_of,
+    ]
+    rolled_back = grouped(dep, dims, figures, where)
+    for counts, found in _rows(conn, rolled_back, dims, groups):
+        rollbacks, automated, late_count, settled_early, prevented, bad, repeats = found
         counts.rollbacks, counts.automated_rollbacks = rollbacks, automated
         counts.late_rollbacks = late_count
         counts.settled += settled_early  # rolled back inside a window that is still open
@@ -212,15 +207,11 @@ def _count_rollbacks(
 def _count_unplanned(
     conn: Connection, query: ReportQuery, dims: Sequence[str], groups: dict[Key, Counts]
 ) -> None:
-    keys = [dep.c[d] for d in dims]
-    statement = (
-        select(*keys, func.count())
-        .where(
-            *report_filters(dep, "deployed_at", query, indexed=False),
-            dep.c.unplanned.is_not(None),
-        )
-        .group_by(*keys)
-    )
+    where = [
+        *report_filters(dep, "deployed_at", query, indexed=False),
+        dep.c.unplanned.is_not(None),
+    ]
+    statement = grouped(dep, dims, [func.count()], where)
     for counts, (unplanned,) in _rows(conn, statement, dims, groups):
         counts.unplanned = unplanned
 
@@ -230,21 +221,18 @@ def _count_fixed_forward(
 ) -> None:
     # Change failures besides rollbacks: fixed forward within the window by as_of, and
     # not also rolled back within it (those count once, as rollbacks).
-    keys = [dep.c[d] for d in dims]
     fixed_within = and_(
         dep.c.fixed_forward_at <= query.as_of,
         dep.c.fixed_forward_at - dep.c.deployed_at <= query.window,
         not_(and_(dep.c.rolled_back_at.is_not(None), _within(query))),
     )
-    statement = (
-        select(*keys, func.count(), _flag(dep.c.deployed_at > query.as_of - query.window))
-        .where(
-            *report_filters(dep, "deployed_at", query, indexed=False),
-            dep.c.fixed_forward_at.is_not(None),
-            fixed_within,
-        )
-        .group_by(*keys)
-    )
+    figures = [func.count(), _flag(dep.c.deployed_at > query.as_of - query.window)]
+    where = [
+        *report_filters(dep, "deployed_at", query, indexed=False),
+        dep.c.fixed_forward_at.is_not(None),
+        fixed_within,
+    ]
+    statement = grouped(dep, dims, figures, where)
     for counts, (fixed, fixed_open) in _rows(conn, statement, dims, groups):
         counts.fixed_forward, counts.fixed_forward_open = fixed, fixed_open
 
@@ -252,16 +240,12 @@ def _count_fixed_forward(
 def _count_causes(
     conn: Connection, query: ReportQuery, dims: Sequence[str], groups: dict[Key, Counts]
 ) -> None:
-    keys = [dep.c[d] for d in dims]
-    cause = func.coalesce(dep.c.rollback_cause, "unspecified").label("cause")
-    statement = (
-        select(*keys, cause, func.count().label("n"))
-        .where(*report_filters(dep, "deployed_at", query, indexed=False), _within(query))
-        .group_by(*keys, cause)
-    )
+    cause = func.coalesce(dep.c.rollback_cause, "unspecified")
+    where = [*report_filters(dep, "deployed_at", query, indexed=False), _within(query)]
+    statement = grouped(dep, dims, [func.count()], where, extra_keys=[cause])
     for row in conn.execute(statement):
         counts = groups.setdefault(tuple(row[: len(dims)]), Counts())
-        counts.root_causes.append((row.cause, int(row.n)))
+        counts.root_causes.append((row[len(dims)], int(row[len(dims) + 1])))
     for counts in groups.values():
         counts.root_causes.sort(key=lambda item: (-item[1], item[0]))
 
@@ -271,13 +255,10 @@ def _count_exposure(
 ) -> None:
     # What cost is made of: per stream, team and `automated`, the rollbacks within the
     # window and their summed exposure (rollback time minus deployment time).
-    keys = [dep.c[d] for d in dims]
     detail = [dep.c.stream_id, dep.c.team, dep.c.rollback_automated]
-    statement = (
-        select(*keys, *detail, func.count(), func.sum(dep.c.rolled_back_at - dep.c.deployed_at))
-        .where(*report_filters(dep, "deployed_at", query, indexed=False), _within(query))
-        .group_by(*keys, *detail)
-    )
+    figures = [func.count(), func.sum(dep.c.rolled_back_at - dep.c.deployed_at)]
+    where = [*report_filters(dep, "deployed_at", query, indexed=False), _within(query)]
+    statement = grouped(dep, dims, figures, where, extra_keys=detail)
     for row in conn.execute(statement):
         counts = groups.setdefault(tuple(row[: len(dims)]), Counts())
         stream_id, team, automated, n, micros = row[len(dims) :]
@@ -292,10 +273,10 @@ def _median_time_to_rollback(
     # Portable median: number each group's delays, average the middle one or two.
     # Model and environment come from the streams table, so the rolled-back rows are
     # read from their covering index alone.
-    by_stream = set(dims) <= STREAM_DIMENSIONS
-    keys = [(streams.c[d] if by_stream else dep.c[d]) for d in dims]
+    by_stream = any(d in STREAM_DIMENSIONS for d in dims)
+    keys = [(streams.c[d] if d in STREAM_DIMENSIONS else dep.c[d]) for d in dims]
     delay = (dep.c.rolled_back_at - dep.c.deployed_at).label("delay")
-    source = dep.join(streams, streams.c.id == dep.c.stream_id) if dims and by_stream else dep
+    source = dep.join(streams, streams.c.id == dep.c.stream_id) if by_stream else dep
     ranked = (
         select(
             *keys,

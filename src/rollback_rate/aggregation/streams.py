@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, String, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Connection, select
 
 from rollback_rate.store.schema import deployments as dep
 from rollback_rate.store.schema import events, streams
@@ -60,20 +60,103 @@ class StreamRow:
 
 
 def stream_rows(conn: Connection, model: str | None, environment: str | None) -> list[StreamRow]:
-    """Every stream matching the filters, in (model, environment) order."""
+    """Every stream matching the filters, in (model, environment) order, with its last
+    deployment and last rollback: each found by one seek per stream on an index that
+    starts with the stream (never by reading every deployment)."""
+    where = _filters(streams.c.model, streams.c.environment, model, environment)
+    latest = (
+        select(dep.c.seq)
+        .where(dep.c.stream_id == streams.c.id)
+        .order_by(dep.c.deployed_at.desc(), dep.c.seq.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rolled = (
+        select(dep.c.seq)
+        .where(dep.c.stream_id == streams.c.id, dep.c.rolled_back_at.is_not(None))
+        .order_by(dep.c.rolled_back_at.desc(), dep.c.rollback_seq.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    orphaned = (
+        select(orphan.c.seq)
+        .where(orphan.c.stream_id == streams.c.id)
+        .order_by(orphan.c.at.desc(), orphan.c.seq.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     rows = conn.execute(
         select(streams.c.id, streams.c.model, streams.c.environment, streams.c.team,
-               streams.c.stack)
-        .where(*_filters(streams.c.model, streams.c.environment, model, environment))
+               streams.c.stack, latest.label("deployed"), rolled.label("rolled"),
+               orphaned.label("orphaned"))
+        .where(*where)
         .order_by(streams.c.model, streams.c.environment)
     ).all()  # fmt: skip
-    last_deploy = _last_deployments(conn, model, environment)
-    last_rollback = _last_rollbacks(conn, model, environment)
+    deployed = _deployments(conn, [r.deployed for r in rows] + [r.rolled for r in rows])
+    orphans = _orphans(conn, [r.orphaned for r in rows])
     return [
         StreamRow(row.id, row.model, row.environment, row.team, _live(row.stack),
-                  last_deploy.get(row.id), last_rollback.get(row.id))
+                  _last_deployment(deployed.get(row.deployed)),
+                  _last_rollback(deployed.get(row.rolled), orphans.get(row.orphaned)))
         for row in rows
     ]  # fmt: skip
+
+
+def _deployments(conn: Connection, seqs: list[int | None]) -> dict[int, Any]:
+    wanted = sorted({seq for seq in seqs if seq is not None})
+    found: dict[int, Any] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        query = select(
+            dep.c.seq,
+            dep.c.version,
+            dep.c.deployed_at,
+            dep.c.rolled_back_at,
+            dep.c.rollback_seq,
+            dep.c.rollback_automated,
+            dep.c.rollback_cause,
+        )
+        for row in conn.execute(query.where(dep.c.seq.in_(chunk))):  # fmt: skip
+            found[row.seq] = row
+    return found
+
+
+def _orphans(conn: Connection, seqs: list[int | None]) -> dict[int, Any]:
+    wanted = sorted({seq for seq in seqs if seq is not None})
+    found: dict[int, Any] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        query = select(orphan.c.seq, orphan.c.at, orphan.c.automated, orphan.c.cause)
+        for row in conn.execute(query.where(orphan.c.seq.in_(chunk))):
+            found[row.seq] = row
+    return found
+
+
+def _last_deployment(row: Any) -> dict[str, Any] | None:
+    return None if row is None else {"version": row.version, "at": iso_utc(row.deployed_at)}
+
+
+def _last_rollback(rolled: Any, orphaned: Any) -> dict[str, Any] | None:
+    """The later of the last rollback of a deployment and the last orphan rollback (by
+    time, then arrival)."""
+    candidates = []
+    if rolled is not None:
+        candidates.append(
+            (
+                (rolled.rolled_back_at, rolled.rollback_seq),
+                {
+                    "at": iso_utc(rolled.rolled_back_at),
+                    "automated": bool(rolled.rollback_automated),
+                    "cause": rolled.rollback_cause,
+                    "rolled_back_version": rolled.version,
+                },
+            )
+        )
+    if orphaned is not None:
+        candidates.append(((orphaned.at, orphaned.seq), {
+            "at": iso_utc(orphaned.at), "automated": bool(orphaned.automated),
+            "cause": orphaned.cause, "rolled_back_version": None}))  # fmt: skip
+    return max(candidates, key=lambda item: item[0])[1] if candidates else None
 
 
 def _live(stack: str | None) -> str | None:
@@ -90,60 +173,3 @@ def _filters(
     if environment is not None:
         clauses.append(env_col == environment)
     return clauses
-
-
-def _last_deployments(
-    conn: Connection, model: str | None, environment: str | None
-) -> dict[int, dict[str, Any]]:
-    order = (dep.c.deployed_at.desc(), dep.c.seq.desc())
-    ranked = (
-        select(
-            dep.c.stream_id,
-            dep.c.version,
-            dep.c.deployed_at,
-            func.row_number().over(partition_by=dep.c.stream_id, order_by=order).label("rn"),
-        )
-        .where(*_filters(dep.c.model, dep.c.environment, model, environment))
-        .subquery()
-    )
-    rows = conn.execute(select(ranked).where(ranked.c.rn == 1)).all()
-    return {r.stream_id: {"version": r.version, "at": iso_utc(r.deployed_at)} for r in rows}
-
-
-def _last_rollbacks(
-    conn: Connection, model: str | None, environment: str | None
-) -> dict[int, dict[str, Any]]:
-    attributed = select(
-        dep.c.stream_id,
-        dep.c.rolled_back_at.label("at"),
-        dep.c.rollback_seq.label("seq"),
-        dep.c.rollback_automated.label("automated"),
-        dep.c.rollback_cause.label("cause"),
-        dep.c.version.label("version"),
-    ).where(
-        dep.c.rolled_back_at.is_not(None),
-        *_filters(dep.c.model, dep.c.environment, model, environment),
-    )
-    orphaned = select(
-        orphan.c.stream_id,
-        orphan.c.at,
-        orphan.c.seq,
-        orphan.c.automated,
-        orphan.c.cause,
-        literal(None, String).label("version"),
-    ).where(*_filters(orphan.c.model, orphan.c.environment, model, environment))
-    both = union_all(attributed, orphaned).subquery()
-    order = (both.c.at.desc(), both.c.seq.desc())
-    ranked = select(
-        both, func.row_number().over(partition_by=both.c.stream_id, order_by=order).label("rn")
-    ).subquery()
-    rows = conn.execute(select(ranked).where(ranked.c.rn == 1)).all()
-    return {
-        r.stream_id: {
-            "at": iso_utc(r.at),
-            "automated": bool(r.automated),
-            "cause": r.cause,
-            "rolled_back_version": r.version,
-        }
-        for r in rows
-    }

@@ -142,6 +142,14 @@ deployments = Table(
         sqlite_where=text("rolled_back_at IS NOT NULL"),
         postgresql_where=text("rolled_back_at IS NOT NULL"),
     ),
+    # Each stream's last rollback, found by one seek (the models overview).
+    Index(
+        "ix_deployments_stream_rolled_back",
+        "stream_id",
+        "rolled_back_at",
+        sqlite_where=text("rolled_back_at IS NOT NULL"),
+        postgresql_where=text("rolled_back_at IS NOT NULL"),
+    ),
     # Partial and covering, likewise: the few unplanned deployments (rework), and the few
     # fixed forward (change failures besides rollbacks).
     Index(
@@ -198,7 +206,7 @@ orphan_rollbacks = Table(
     Column("month", String(7), nullable=False),
     Column("automated", Boolean, nullable=False),
     Column("cause", String(100)),
-    Index("ix_orphan_rollbacks_stream", "stream_id"),
+    Index("ix_orphan_rollbacks_stream", "stream_id", "at"),
 )
 
 # API tokens of the HTTP service: only a SHA-256 of each token is kept, never the token.

@@ -28,6 +28,17 @@ def upgrade() -> None:
         "deployment_counts",
         ["week", "month", "stream_id", "team_key", "deployments"],
     )
+    # The models overview finds each stream's last rollback by one seek.
+    rolled_back = sa.text("rolled_back_at IS NOT NULL")
+    op.create_index(
+        "ix_deployments_stream_rolled_back",
+        "deployments",
+        ["stream_id", "rolled_back_at"],
+        sqlite_where=rolled_back,
+        postgresql_where=rolled_back,
+    )
+    op.drop_index("ix_orphan_rollbacks_stream", table_name="orphan_rollbacks")
+    op.create_index("ix_orphan_rollbacks_stream", "orphan_rollbacks", ["stream_id", "at"])
     op.execute(
         "INSERT INTO deployment_counts (stream_id, team_key, week, month, deployments) "
         "SELECT stream_id, coalesce(team, ''), week, month, count(*) FROM deployments "
@@ -36,5 +47,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_orphan_rollbacks_stream", table_name="orphan_rollbacks")
+    op.create_index("ix_orphan_rollbacks_stream", "orphan_rollbacks", ["stream_id"])
+    op.drop_index("ix_deployments_stream_rolled_back", table_name="deployments")
     op.drop_index("ix_deployment_counts_cell", table_name="deployment_counts")
     op.drop_table("deployment_counts")

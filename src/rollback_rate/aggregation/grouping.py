@@ -1,0 +1,54 @@
+"""Grouped counts whose groups may be stream dimensions, counted in SQL.
+
+The projection's indexes start with (or cover) the stream id, not the model or the
+environment: grouping by those straight away would read every row's table entry. So a
+count grouped by model or environment is counted per stream first (an index-only
+grouping), then the stream counts are joined to `streams` and summed per group: the few
+stream groups are added up in SQL, not in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, Table, func, select
+
+from rollback_rate.store.schema import streams
+
+STREAM_DIMENSIONS = ("model", "environment")
+
+
+def grouped(
+    table: Table,
+    dims: Sequence[str],
+    figures: Sequence[ColumnElement[Any]],
+    where: Sequence[ColumnElement[bool]],
+    extra_keys: Sequence[ColumnElement[Any]] = (),
+    key_columns: dict[str, ColumnElement[Any]] | None = None,
+) -> Select[Any]:
+    """`SELECT dims, extra keys, figures ... GROUP BY dims, extra keys` over `table`, each
+    figure an additive aggregate (a count or a sum). `key_columns` names the column of a
+    dimension when it is not `table`'s column of that name."""
+    own = key_columns or {}
+
+    def column(name: str) -> ColumnElement[Any]:
+        return own[name] if name in own else table.c[name]
+
+    if not any(name in STREAM_DIMENSIONS for name in dims):
+        keys = [column(name).label(name) for name in dims] + list(extra_keys)
+        return select(*keys, *figures).where(*where).group_by(*keys)
+    inner_keys = [table.c.stream_id.label("stream_id")]
+    inner_keys += [column(name).label(name) for name in dims if name not in STREAM_DIMENSIONS]
+    inner_keys += [key.label(f"k{i}") for i, key in enumerate(extra_keys)]
+    labelled = [figure.label(f"f{i}") for i, figure in enumerate(figures)]
+    inner = select(*inner_keys, *labelled).where(*where).group_by(*inner_keys).subquery()
+    outer_keys = [
+        streams.c[name] if name in STREAM_DIMENSIONS else inner.c[name] for name in dims
+    ] + [inner.c[f"k{i}"] for i in range(len(extra_keys))]
+    sums = [func.sum(inner.c[f"f{i}"]) for i in range(len(figures))]
+    return (
+        select(*outer_keys, *sums)
+        .join_from(inner, streams, streams.c.id == inner.c.stream_id)
+        .group_by(*outer_keys)
+    )
