@@ -27,6 +27,7 @@ EXPECTED = {
     "NoWebhookSecret",
     "OrphanChange",
     "Problem",
+    "ReclassifiedChange",
     "Report",
     "ReportQuery",
     "RollbackChange",

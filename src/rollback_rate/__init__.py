@@ -36,6 +36,7 @@ from rollback_rate.ledger import (
     IngestResult,
     Ledger,
     OrphanChange,
+    ReclassifiedChange,
     RollbackChange,
     StreamChange,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "NoWebhookSecret",
     "OrphanChange",
     "Problem",
+    "ReclassifiedChange",
     "Report",
     "ReportQuery",
     "RollbackChange",
