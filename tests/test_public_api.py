@@ -15,6 +15,7 @@ EXPECTED = {
     "Delivery",
     "DeploymentChange",
     "EventRecord",
+    "ExportQuery",
     "ImportResult",
     "IngestResult",
     "InvalidCursor",

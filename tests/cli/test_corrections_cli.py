@@ -116,8 +116,8 @@ def test_a_correction_without_an_id_prints_the_id_it_was_given(url):
     ("args", "message"),
     [
         (["void", "nope", "--reason", "x"],
-         "ID: no event with id 'nope' is recorded; a void corrects a recorded event (see "
-         "`rollback-rate report`'s audit with GET /api/v1/events)"),
+         "ID: no event with id 'nope' is recorded; a void corrects a recorded event (find "
+         "ids with `rollback-rate export` or GET /api/v1/events)"),
         (["amend", "pager-7"],
          "amend: give --cause, --note or --automated/--manual (what to change)"),
         (["amend", "ci-101", "--cause", "x", "--id", "a-1"], None),  # allowed: changes nothing

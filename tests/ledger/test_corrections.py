@@ -101,8 +101,8 @@ def test_corrections_are_idempotent_by_id(ledger):
     ("correction", "field", "reason"),
     [
         (void("nope", "v-x"), "target",
-         "no event with id 'nope' is recorded; a void corrects a recorded event (see "
-         "`rollback-rate report`'s audit with GET /api/v1/events)"),
+         "no event with id 'nope' is recorded; a void corrects a recorded event (find ids "
+         "with `rollback-rate export` or GET /api/v1/events)"),
         (amend("v-1", "a-x", cause="c"), "target",
          "event 'v-1' is a void; an amend changes how a rollback is classified (a rollback, "
          "or a deployment of an older version)"),

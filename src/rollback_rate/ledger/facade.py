@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, ParamSpec, TypeVar
 
 from rollback_rate.aggregation import (
     AuditPage,
     AuditQuery,
+    ExportQuery,
     ReadModel,
     ReportQuery,
     StreamPosition,
@@ -304,6 +305,15 @@ class Ledger:
     def events(self, query: AuditQuery) -> AuditPage:
         """A page of the event log in arrival order (the audit trail)."""
         return ReadModel(self.database).audit_page(query)
+
+    def export(self, query: ExportQuery | None = None) -> Iterator[bytes]:
+        """The event log as canonical JSON Lines in arrival order, one line per event, all
+        from one snapshot: what `import_file` takes back to the same events (ids, every
+        field, attributes, corrections). Lazy and in constant memory: the log is read a
+        page at a time as the lines are taken."""
+        with database_errors():
+            for record in ReadModel(self.database).exported(query or ExportQuery()):
+                yield record.as_line()
 
     @_translated
     def gauges(self, window: int, as_of: int | None = None) -> list[StreamFigures]:
