@@ -242,13 +242,14 @@ def test_export_reads_the_log_a_page_at_a_time(db_url, tmp_path, monkeypatch):
         (["--output", "."], "--output . is a directory; name a file"),
     ],
 )  # fmt: skip
-def test_bad_options_are_one_line_and_exit_2(db_url, args, message, tmp_path, monkeypatch):
+def test_bad_options_are_one_line_and_exit_2(fresh_sqlite_url, args, message, tmp_path,
+                                            monkeypatch):  # fmt: skip
     monkeypatch.chdir(tmp_path)
-    result = cli(db_url, "export", *args)
+    result = cli(fresh_sqlite_url(), "export", *args)
     assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"error: {message}\n")
 
 
-def test_a_failed_export_leaves_no_file_behind(db_url, tmp_path, monkeypatch):
+def test_a_failed_export_leaves_no_file_behind(fresh_sqlite_url, tmp_path, monkeypatch):
     from rollback_rate import DatabaseError
 
     def failing(self, query=None):  # type: ignore[no-untyped-def]
@@ -257,7 +258,7 @@ def test_a_failed_export_leaves_no_file_behind(db_url, tmp_path, monkeypatch):
 
     monkeypatch.setattr(Ledger, "export", failing)
     backup = tmp_path / "backup.jsonl"
-    result = cli(db_url, "export", "--output", str(backup))
+    result = cli(fresh_sqlite_url(), "export", "--output", str(backup))
     assert (result.exit_code, result.stderr) == (
         2, "error: database error: the server went away\n"
     )  # fmt: skip
