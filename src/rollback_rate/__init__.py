@@ -10,7 +10,7 @@ The library's one entry point is `Ledger`::
         report = ledger.report(parse_query(window="7d", as_of=None, by="model"))
 """
 
-from rollback_rate.aggregation import AuditPage, AuditQuery, ReportQuery, parse_query
+from rollback_rate.aggregation import AuditPage, AuditQuery, ExportQuery, ReportQuery, parse_query
 from rollback_rate.errors import (
     DatabaseError,
     DatabaseUnavailable,
@@ -36,6 +36,7 @@ from rollback_rate.ledger import (
     IngestResult,
     Ledger,
     OrphanChange,
+    ReclassifiedChange,
     RollbackChange,
     StreamChange,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "Delivery",
     "DeploymentChange",
     "EventRecord",
+    "ExportQuery",
     "ImportResult",
     "IngestResult",
     "InvalidCursor",
@@ -66,6 +68,7 @@ __all__ = [
     "NoWebhookSecret",
     "OrphanChange",
     "Problem",
+    "ReclassifiedChange",
     "Report",
     "ReportQuery",
     "RollbackChange",

@@ -244,3 +244,24 @@ def test_failed_rollbacks_are_counted_and_listed_but_move_nothing(db):
     }
     assert report(db, "2026-02-01T00:00:00Z", model="ep")["failed_rollbacks"]["count"] == 1
     assert report(db, "2026-01-02T12:00:00Z")["failed_rollbacks"]["count"] == 1  # as_of
+
+
+def test_a_voided_failed_rollback_is_not_counted_and_voiding_the_void_restores_it(db):
+    # f1 (Jan 2) and f2 (Jan 3) failed on ep. Void f2: one left, f1 the latest. Void the
+    # void: both again. A void of a deployment elsewhere in the stream changes neither.
+    failed = [{"type": "rollback_failed", "model": "ep", "timestamp": f"2026-01-0{day}T00:00:00Z",
+               "id": f"f{day - 1}"} for day in (2, 3)]  # fmt: skip
+    load(db, [deploy("ep", "cfg-1", "2026-01-01T00:00:00Z", id="d1"), *failed])
+
+    def void(target: str, id: str) -> dict:  # type: ignore[type-arg]
+        return {"type": "void", "target": target, "id": id, "timestamp": "2026-01-10T00:00:00Z"}
+
+    def failures() -> tuple[int, list[str]]:
+        got = report(db, "2026-02-01T00:00:00Z")["failed_rollbacks"]
+        return got["count"], [f["timestamp"][:10] for f in got["latest"]]
+
+    assert failures() == (2, ["2026-01-03", "2026-01-02"])
+    load(db, [void("f2", "v1"), void("d1", "v-d1")])
+    assert failures() == (1, ["2026-01-02"])
+    load(db, [void("v1", "v2")])
+    assert failures() == (2, ["2026-01-03", "2026-01-02"])

@@ -119,4 +119,26 @@ def test_attributes_nested_too_deep_are_refused_not_a_recursion_error():
 def test_an_event_over_64_kib_is_refused_with_its_size():
     [(field, reason)] = problems({**DEPLOY, "log": "x" * 70_000})
     assert field is None
-    assert reason.endswith("bytes as JSON; an event may have at most 65536")
+    assert reason == (
+        "has 70010 bytes of JSON in fields outside the contract (attributes); an event may "
+        "have at most 65536"
+    )  # {"log":"x...x"}: 70,000 + 10
+
+
+def test_the_limit_is_on_the_attributes_so_an_export_line_is_never_refused():
+    # 65,536 bytes of attributes exactly: accepted as sent without an id, and accepted
+    # again as export writes it, with its derived id, environment and timestamp added.
+    raw = {**DEPLOY, "log": "x" * (65_536 - 10)}
+    record = parse_event(raw, "[0]")
+    line = record.as_line()
+    assert len(line) > 65_536 + 60
+    import orjson
+
+    assert parse_event(orjson.loads(line), "line 1") == record
+
+
+def test_a_long_bad_value_is_quoted_cut_short():
+    [(field, reason)] = problems({**DEPLOY, "automated": "y" * 10_000})
+    assert (field, reason) == (
+        "automated", f"must be true or false (got '{'y' * 79}... (10002 characters))",
+    )  # fmt: skip

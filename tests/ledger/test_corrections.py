@@ -101,8 +101,8 @@ def test_corrections_are_idempotent_by_id(ledger):
     ("correction", "field", "reason"),
     [
         (void("nope", "v-x"), "target",
-         "no event with id 'nope' is recorded; a void corrects a recorded event (see "
-         "`rollback-rate report`'s audit with GET /api/v1/events)"),
+         "no event with id 'nope' is recorded; a void corrects a recorded event (find ids "
+         "with `rollback-rate export` or GET /api/v1/events)"),
         (amend("v-1", "a-x", cause="c"), "target",
          "event 'v-1' is a void; an amend changes how a rollback is classified (a rollback, "
          "or a deployment of an older version)"),
@@ -144,3 +144,86 @@ def test_a_correction_may_follow_its_target_in_one_import(db, tmp_path):
         writes.CHUNK = original
     got = overall(ledger)
     assert (got["deployments"], got["rollbacks"]) == (1199, 0)
+
+
+def test_an_amend_is_told_as_the_rollback_reclassified(ledger):
+    heard: list[Committed] = []
+    ledger.subscribe(heard.append)
+    ledger.record(amend("r1", "a-1", cause="data_schema_change", automated=True))
+    [stream] = heard[0].streams
+    [change] = stream.reclassified
+    assert (change.event_id, change.at) == ("r1", "2026-02-02T15:00:00Z")
+    assert (change.cause, change.automated) == ("data_schema_change", True)
+    assert (change.was_cause, change.was_automated) == ("latency", False)
+    assert [d.event_id for d in change.rolled_back] == ["d2"]
+    # Nothing else moved: the replay is told as its difference, not as every outcome.
+    assert (stream.deployed, stream.rolled_back, stream.no_longer_rolled_back,
+            stream.no_longer_counted) == ([], [], [], [])  # fmt: skip
+    ledger.record(amend("r1", "a-2", cause="data_schema_change"))  # what it already is
+    assert heard[1].streams[0].reclassified == []
+
+
+def test_voiding_a_void_is_told_as_rolled_back_again(ledger):
+    ledger.record(void("r1", "v-1"))
+    heard: list[Committed] = []
+    ledger.subscribe(heard.append)
+    ledger.record(void("v-1", "v-2"))
+    [stream] = heard[0].streams
+    assert [(c.deployment.event_id, c.event_id, c.cause) for c in stream.rolled_back] == [
+        ("d2", "r1", "latency")
+    ]
+    assert stream.no_longer_rolled_back == [] and stream.deployed == []
+
+
+def test_an_orphan_voided_and_amended_is_told(db):
+    # o1 rolls back nothing (no deployment yet): an orphan. Amended, then voided.
+    ledger = Ledger(db)
+    ledger.record(rollback("m", "2026-02-01T00:00:00Z", id="o1", cause="latency"))
+    heard: list[Committed] = []
+    ledger.subscribe(heard.append)
+    ledger.record(amend("o1", "a-o1", cause="safety"))
+    ledger.record(void("o1", "v-o1"))
+    [reclassified] = heard[0].streams[0].reclassified
+    assert (reclassified.event_id, reclassified.was_cause, reclassified.cause) == (
+        "o1", "latency", "safety",
+    )  # fmt: skip
+    assert reclassified.rolled_back == []
+    [gone] = heard[1].streams[0].no_longer_orphaned
+    assert (gone.event_id, gone.at, gone.cause) == ("o1", "2026-02-01T00:00:00Z", "safety")
+    assert overall(ledger)["orphan_rollbacks"] == 0
+    ledger.close()
+
+
+def test_a_replay_tells_a_fix_forward_only_when_it_is_new(db):
+    # d1 v1, d2 v2, hotfix h (unplanned v2.1) replaces d2; r1 rolls back h. Voiding r1
+    # leaves the fix-forward of d2 as it was: it is not told again.
+    ledger = Ledger(db)
+    ledger.record_batch([
+        deploy("m", "1", "2026-02-01T09:00:00Z", id="d1"),
+        deploy("m", "2", "2026-02-02T09:00:00Z", id="d2"),
+        deploy("m", "2.1", "2026-02-02T10:00:00Z", id="h", unplanned=True),
+        rollback("m", "2026-02-02T11:00:00Z", id="r1"),
+    ])  # fmt: skip
+    heard: list[Committed] = []
+    ledger.subscribe(heard.append)
+    ledger.record(void("r1", "v-1"))
+    [stream] = heard[0].streams
+    assert stream.fixed_forward == []
+    assert [d.event_id for d in stream.no_longer_rolled_back] == ["h"]
+    ledger.close()
+
+
+def test_a_replay_longer_than_the_listing_limit_lists_only_what_changed(db):
+    # 12 deployments, listed at most 5 changes: a replay compares as it goes, so a replay
+    # that changes nothing lists nothing (it once listed the uncounted tail after the cut).
+    from rollback_rate.attribution import ChangeLog, refresh_streams
+
+    ledger = Ledger(db)
+    ledger.record_batch([deploy("m", str(i), f"2026-02-{i + 1:02d}T09:00:00Z", id=f"d{i}")
+                         for i in range(12)])  # fmt: skip
+    log = ChangeLog(limit=5)
+    with db.begin() as conn:
+        refresh_streams(conn, {1: None}, log)
+    [changes] = log.streams.values()
+    assert (changes.replayed, len(changes), log.truncated) == (True, 0, False)
+    ledger.close()

@@ -1,6 +1,7 @@
 """The read model: SQL aggregation over the attribution projection, and every other read."""
 
 from rollback_rate.aggregation.audit import AuditPage, AuditQuery
+from rollback_rate.aggregation.export import ExportQuery
 from rollback_rate.aggregation.failures import FailedRollbacks
 from rollback_rate.aggregation.gauges import StreamGauge
 from rollback_rate.aggregation.query import DIMENSIONS, PERIODS, ReportQuery, parse_query
@@ -15,6 +16,7 @@ __all__ = [
     "AuditPage",
     "AuditQuery",
     "Counts",
+    "ExportQuery",
     "FailedRollbacks",
     "ReadModel",
     "ReportCounts",

@@ -7,9 +7,9 @@ import binascii
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, select
 
 from rollback_rate.errors import InvalidCursor, InvalidOption
 from rollback_rate.events import EventRecord
@@ -45,25 +45,8 @@ class AuditPage:
 
 def audit_page(conn: Connection, query: AuditQuery) -> AuditPage:
     """Stored events after the cursor, oldest first; `next_cursor` is None on the last page."""
-    statement = (
-        select(events.c.seq, events.c.recorded_at, *RECORD_COLUMNS)
-        .select_from(events.join(streams, streams.c.id == events.c.stream_id))
-        .order_by(events.c.seq)
-        .limit(query.limit + 1)
-    )  # fmt: skip
-    if query.cursor is not None:
-        statement = statement.where(events.c.seq > decode_cursor(query.cursor))
-    if query.model is not None:
-        statement = statement.where(streams.c.model == query.model)
-    if query.environment is not None:
-        statement = statement.where(streams.c.environment == query.environment)
-    if query.type is not None:
-        statement = statement.where(events.c.type == query.type)
-    if query.since is not None:
-        statement = statement.where(events.c.ts >= query.since)
-    if query.until is not None:
-        statement = statement.where(events.c.ts <= query.until)
-    rows = conn.execute(statement).all()
+    after = decode_cursor(query.cursor) if query.cursor is not None else None
+    rows = conn.execute(log_statement(query, after, query.limit + 1)).all()
     page = rows[: query.limit]
     items = [
         {"seq": row.seq, **record_of(row[2:]).as_dict(), "recorded_at": iso_utc(row.recorded_at)}
@@ -71,6 +54,46 @@ def audit_page(conn: Connection, query: AuditQuery) -> AuditPage:
     ]
     more = len(rows) > query.limit
     return AuditPage(items, encode_cursor(page[-1].seq) if more else None)
+
+
+class LogFilters(Protocol):
+    """Which stored events a read of the log wants (times in UTC microseconds)."""
+
+    @property
+    def model(self) -> str | None: ...
+    @property
+    def environment(self) -> str | None: ...
+    @property
+    def type(self) -> str | None: ...
+    @property
+    def since(self) -> int | None: ...
+    @property
+    def until(self) -> int | None: ...
+
+
+def log_statement(filters: LogFilters, after: int | None, limit: int) -> Select[Any]:
+    """The next `limit` stored events after seq `after` that pass the filters, in arrival
+    order (a keyset page: the primary key finds where it starts): seq, recorded_at, then
+    RECORD_COLUMNS."""
+    statement = (
+        select(events.c.seq, events.c.recorded_at, *RECORD_COLUMNS)
+        .select_from(events.join(streams, streams.c.id == events.c.stream_id))
+        .order_by(events.c.seq)
+        .limit(limit)
+    )  # fmt: skip
+    if after is not None:
+        statement = statement.where(events.c.seq > after)
+    if filters.model is not None:
+        statement = statement.where(streams.c.model == filters.model)
+    if filters.environment is not None:
+        statement = statement.where(streams.c.environment == filters.environment)
+    if filters.type is not None:
+        statement = statement.where(events.c.type == filters.type)
+    if filters.since is not None:
+        statement = statement.where(events.c.ts >= filters.since)
+    if filters.until is not None:
+        statement = statement.where(events.c.ts <= filters.until)
+    return statement
 
 
 # The log's columns in EventRecord's order (model and environment from the stream).

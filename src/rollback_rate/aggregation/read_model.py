@@ -8,12 +8,13 @@ commit. Nothing here writes, and nothing above it writes SQL: the façade asks h
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import exists, select
 
 from rollback_rate.aggregation.audit import AuditPage, AuditQuery, audit_page
+from rollback_rate.aggregation.export import ExportQuery, exported_records
 from rollback_rate.aggregation.failures import FailedRollbacks, failed_rollbacks
 from rollback_rate.aggregation.gauges import StreamGauge, stream_gauges
 from rollback_rate.aggregation.query import ReportQuery
@@ -29,6 +30,7 @@ from rollback_rate.aggregation.streams import (
     stream_positions,
     stream_rows,
 )
+from rollback_rate.events import EventRecord
 from rollback_rate.store import Database
 from rollback_rate.store.schema import events, streams
 
@@ -111,6 +113,12 @@ class ReadModel:
     def audit_page(self, query: AuditQuery) -> AuditPage:
         with self.database.snapshot() as conn:
             return audit_page(conn, query)
+
+    def exported(self, query: ExportQuery) -> Iterator[EventRecord]:
+        """The stored events the query wants, in arrival order, all from one snapshot (a
+        consistent backup while writers go on), read in keyset pages as they are taken."""
+        with self.database.snapshot() as conn:
+            yield from exported_records(conn, query)
 
     def gauges(self, as_of: int, window: int) -> list[StreamGauge]:
         with self.database.snapshot() as conn:

@@ -20,10 +20,10 @@ import orjson
 from sqlalchemy import Connection, delete, select, tuple_
 
 from rollback_rate.attribution.budget import StateBudget
-from rollback_rate.attribution.changes import ChangeLog
+from rollback_rate.attribution.changes import ChangeLog, Classification, Projected
 from rollback_rate.attribution.compact_stack import StreamState
 from rollback_rate.attribution.corrections import Correction, Corrections, resolve
-from rollback_rate.attribution.stack import StreamEvent, apply, stream_event
+from rollback_rate.attribution.stack import Orphaned, StreamEvent, apply, stream_event
 from rollback_rate.attribution.writer import ProjectionWriter
 from rollback_rate.events import EventRecord
 from rollback_rate.events.model import CORRECTIONS
@@ -277,22 +277,28 @@ def _corrections(conn: Connection, stream_ids: list[int]) -> dict[int, Correctio
 
 
 def _note_before_replay(conn: Connection, stream_ids: list[int], changes: ChangeLog) -> None:
-    rolled: dict[int, dict[int, int | None]] = {sid: {} for sid in stream_ids}
-    orphans: dict[int, set[int]] = {sid: set() for sid in stream_ids}
-    for stream_id, seq, rollback_seq in conn.execute(
-        select(deployments.c.stream_id, deployments.c.seq, deployments.c.rollback_seq).where(
-            deployments.c.stream_id.in_(stream_ids)
-        )
-    ):
-        rolled[stream_id][seq] = rollback_seq
-    for stream_id, seq in conn.execute(
-        select(orphan_rollbacks.c.stream_id, orphan_rollbacks.c.seq).where(
-            orphan_rollbacks.c.stream_id.in_(stream_ids)
-        )
-    ):
-        orphans[stream_id].add(seq)
+    before = {sid: Projected() for sid in stream_ids}
+    dep = deployments
+    for stream_id, seq, rollback_seq, automated, cause, fixed_by in conn.execute(
+        select(dep.c.stream_id, dep.c.seq, dep.c.rollback_seq, dep.c.rollback_automated,
+               dep.c.rollback_cause, dep.c.fixed_forward_seq)
+        .where(dep.c.stream_id.in_(stream_ids))
+    ):  # fmt: skip
+        projected = before[stream_id]
+        projected.rolled_back[seq] = (
+            None if rollback_seq is None
+            else (rollback_seq, Classification(bool(automated), cause))
+        )  # fmt: skip
+        if fixed_by is not None:
+            projected.fixed_forward[seq] = fixed_by
+    orphan = orphan_rollbacks
+    for stream_id, seq, at, team, automated, cause in conn.execute(
+        select(orphan.c.stream_id, orphan.c.seq, orphan.c.at, orphan.c.team,
+               orphan.c.automated, orphan.c.cause).where(orphan.c.stream_id.in_(stream_ids))
+    ):  # fmt: skip
+        before[stream_id].orphans[seq] = Orphaned(seq, at, team, bool(automated), cause)
     for stream_id in stream_ids:
-        changes.replaying(stream_id, rolled[stream_id], orphans[stream_id])
+        changes.replaying(stream_id, before[stream_id])
 
 
 def _events_after(

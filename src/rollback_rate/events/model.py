@@ -158,22 +158,17 @@ class EventRecord(NamedTuple):
         )
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON form, as it was accepted (the audit API and exports); optional fields
-        of the later contract appear only when set."""
+        """The audit API's form: the first contract's fields always (null when not set or
+        not applying to the type), the later ones only when set, `reason` for a void's
+        note, and the fields outside the contract under `attributes`."""
+        kind = self.type
         out: dict[str, Any] = {
-            "id": self.event_id,
-            "type": self.type,
-            "model": self.model,
-            "environment": self.environment,
-            "version": self.version,
-            "timestamp": iso_utc(self.ts),
-            "automated": self.automated,
-            "cause": self.cause,
-            "team": self.team,
-            "note": self.note,
+            name: self._value(name) if kind in APPLIES.get(name, (kind,)) else None
+            for name in _AUDIT_ORDER
         }
-        if self.type == "void":
-            out["reason"] = out.pop("note")
+        if kind == "void":
+            del out["note"]
+            out["reason"] = self.note
         for name in _LATER_FIELDS:
             value = getattr(self, name)
             if value:
@@ -182,12 +177,43 @@ class EventRecord(NamedTuple):
             out["attributes"] = orjson.loads(self.attributes)
         return out
 
+    def as_line(self) -> bytes:
+        """The event as one canonical JSON line (export): the contract's input form, which
+        `parse_event` takes back to this very record. The contract's fields in its order,
+        those that apply to the type and say something (not null; false only for an
+        amend's `automated`, where leaving it out means "as it was"; `reason` for a void's
+        note; the id always, given or derived), then the fields outside the contract as
+        fields of their own, their stored JSON kept as it is."""
+        kind = self.type
+        out: dict[str, Any] = {}
+        for name in Event.model_fields:
+            if kind not in APPLIES.get(name, (kind,)):
+                continue
+            value = self.note if name == "reason" else self._value(name)
+            if value is None or (value is False and not (name == "automated" and kind == "amend")):
+                continue
+            out[name] = value
+        line = orjson.dumps(out)
+        if self.attributes and self.attributes != "{}":
+            line = line[:-1] + b"," + self.attributes.encode()[1:]
+        return line + b"\n"
+
+    def _value(self, name: str) -> Any:
+        """A contract field's value as the contract writes it."""
+        if name == "timestamp":
+            return iso_utc(self.ts)
+        if name == "id":
+            return self.event_id
+        return getattr(self, name)
+
 
 # Fields every event may carry since the first contract; the fast decoder takes events
 # that use only these. The later ones are optional and shown only when set.
 COMMON_FIELDS = ("type", "model", "version", "environment", "timestamp", "id", "automated",
                  "cause", "team", "note")  # fmt: skip
 _LATER_FIELDS = ("target", "artifact", "digest", "drill", "stage", "unplanned", "actor")
+_AUDIT_ORDER = ("id", "type", "model", "environment", "version", "timestamp", "automated",
+                "cause", "team", "note")  # fmt: skip
 
 
 def json_text(value: Any) -> str:
@@ -273,9 +299,14 @@ def _check_raw(raw: dict[str, Any], location: str) -> None:
         if name not in Event.model_fields and _deeper_than(value, MAX_DEPTH):
             reason = f"is nested deeper than {MAX_DEPTH} levels"
             raise InvalidEvent([Problem(location, name, reason)])
-    size = len(json_text(raw).encode())
+    # The attributes are what is unbounded: the contract's fields have limits of their
+    # own. So an exported event, which writes its id and defaults out, is never refused
+    # for its size when it is imported again.
+    extra = {name: value for name, value in raw.items() if name not in Event.model_fields}
+    size = len(json_text(extra).encode()) if extra else 0
     if size > MAX_EVENT_BYTES:
-        reason = f"is {size} bytes as JSON; an event may have at most {MAX_EVENT_BYTES}"
+        reason = (f"has {size} bytes of JSON in fields outside the contract (attributes); "
+                  f"an event may have at most {MAX_EVENT_BYTES}")  # fmt: skip
         raise InvalidEvent([Problem(location, None, reason)])
 
 
@@ -301,7 +332,7 @@ def _deeper_than(value: Any, limit: int) -> bool:
 def _problem(location: str, err: Any, raw: dict[str, Any]) -> Problem:
     field = ".".join(str(part) for part in err["loc"]) or None
     kind = err["type"]
-    given = raw.get(field) if field else None
+    given = _Shown(raw.get(field) if field else None)
     if kind == "missing":
         reason = "is required"
     elif kind == "literal_error":
@@ -323,11 +354,27 @@ def _problem(location: str, err: Any, raw: dict[str, Any]) -> Problem:
         reason = f"is longer than {limit} characters"
     elif kind == "string_type" and field == "version":
         reason = (
-            f"must be a string (got {type(given).__name__} {given!r}): quote it, as a JSON "
+            f"must be a string (got {given.kind} {given!r}): quote it, as a JSON "
             "number loses what tells versions apart (1.10 would be 1.1)"
         )
     elif kind == "string_type":
-        reason = f"must be a string (got {type(given).__name__})"
+        reason = f"must be a string (got {given.kind})"
     else:
         reason = str(err["msg"]).removeprefix("Value error, ")
     return Problem(location, field, reason)
+
+
+class _Shown:
+    """A given value as a message quotes it: its repr, cut short (a hostile value may be
+    as long as the body)."""
+
+    LONGEST = 80
+
+    def __init__(self, value: Any) -> None:
+        self.kind = type(value).__name__
+        self.text = repr(value)
+
+    def __repr__(self) -> str:
+        if len(self.text) <= self.LONGEST:
+            return self.text
+        return self.text[: self.LONGEST] + f"... ({len(self.text)} characters)"

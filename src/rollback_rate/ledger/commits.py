@@ -64,6 +64,20 @@ class OrphanChange:
 
 
 @dataclass(frozen=True)
+class ReclassifiedChange:
+    """A rollback classified anew (an amend, or the void of one): its cause and automated
+    flag now and before, and the deployments it rolled back (none for an orphan)."""
+
+    event_id: str
+    at: str
+    cause: str | None
+    automated: bool
+    was_cause: str | None
+    was_automated: bool
+    rolled_back: list[DeploymentChange] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class StreamChange:
     """One stream's changes in one transaction. `replayed`: the stream was attributed
     again from its first event (an event from the past, a rebuild), and the lists are the
@@ -77,6 +91,8 @@ class StreamChange:
     fixed_forward: list[FixForwardChange] = field(default_factory=list)
     no_longer_rolled_back: list[DeploymentChange] = field(default_factory=list)
     no_longer_counted: list[DeploymentChange] = field(default_factory=list)
+    reclassified: list[ReclassifiedChange] = field(default_factory=list)
+    no_longer_orphaned: list[OrphanChange] = field(default_factory=list)
     replayed: bool = False
 
 
@@ -122,6 +138,10 @@ def seqs_named(changes: ChangeLog) -> set[int]:
         seqs.update(seq for f in change.fixed_forward for seq in (f.deployment_seq, f.by_seq))
         seqs.update(change.unrolled)
         seqs.update(change.uncounted)
+        seqs.update(o.seq for o in change.unorphaned)
+        for reclassified in change.reclassified:
+            seqs.add(reclassified.rollback_seq)
+            seqs.update(reclassified.deployment_seqs)
     return seqs
 
 
@@ -169,5 +189,21 @@ def _stream(
         ],
         no_longer_rolled_back=[deployment(seq) for seq in change.unrolled],
         no_longer_counted=[deployment(seq) for seq in change.uncounted],
+        reclassified=[
+            ReclassifiedChange(
+                event_id=facts[r.rollback_seq].event_id,
+                at=iso_utc(r.at),
+                cause=r.now.cause,
+                automated=r.now.automated,
+                was_cause=r.was.cause,
+                was_automated=r.was.automated,
+                rolled_back=[deployment(seq) for seq in r.deployment_seqs],
+            )
+            for r in change.reclassified
+        ],
+        no_longer_orphaned=[
+            OrphanChange(facts[o.seq].event_id, iso_utc(o.at), o.automated, o.cause)
+            for o in change.unorphaned
+        ],
         replayed=change.replayed,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any, ParamSpec, TypeVar
@@ -19,6 +19,7 @@ from typing import IO, Any, ParamSpec, TypeVar
 from rollback_rate.aggregation import (
     AuditPage,
     AuditQuery,
+    ExportQuery,
     ReadModel,
     ReportQuery,
     StreamPosition,
@@ -27,6 +28,7 @@ from rollback_rate.attribution import ChangeLog
 from rollback_rate.config import Config
 from rollback_rate.errors import InvalidOption
 from rollback_rate.events import EventRecord
+from rollback_rate.events.model import CORRECTIONS
 from rollback_rate.ledger.commits import Committed, Subscriber, notify
 from rollback_rate.ledger.errors import database_errors
 from rollback_rate.ledger.group_commit import MAX_GROUPED_EVENTS, GroupCommitter
@@ -186,12 +188,21 @@ class Ledger:
         """Record a batch atomically: any invalid event raises InvalidInput, each problem
         located (`[3]`, or the given locations), and nothing is stored. Small batches from
         concurrent callers share a transaction (group commit); every batch is retried
-        whole when the database aborts it to break a deadlock."""
+        whole when the database aborts it to break a deadlock. A batch holding corrections
+        (void, amend) has a transaction of its own, and its result tells what it changed
+        (`changes`, the after-commit notice subscribers get too)."""
         where = locations or [f"[{index}]" for index in range(len(events))]
-        raws = list(zip(where, events, strict=True))
-        if self._committer is not None and len(raws) <= MAX_GROUPED_EVENTS:
-            return self._committer.submit(validate_events(raws))
-        return self._write(lambda changes: write_events(self.database, raws, changes=changes))
+        records = validate_events(zip(where, events, strict=True))
+        located = list(zip(where, records, strict=True))
+        if any(record.type in CORRECTIONS for record in records):
+            result, committed = self._write_noted(
+                lambda changes: write_events(self.database, located, changes=changes)
+            )
+            result.changes = committed
+            return result
+        if self._committer is not None and len(records) <= MAX_GROUPED_EVENTS:
+            return self._committer.submit(records)
+        return self._write(lambda changes: write_events(self.database, located, changes=changes))
 
     @_translated
     def record_stream(
@@ -333,6 +344,15 @@ class Ledger:
         """A page of the event log in arrival order (the audit trail)."""
         return ReadModel(self.database).audit_page(query)
 
+    def export(self, query: ExportQuery | None = None) -> Iterator[bytes]:
+        """The event log as canonical JSON Lines in arrival order, one line per event, all
+        from one snapshot: what `import_file` takes back to the same events (ids, every
+        field, attributes, corrections). Lazy and in constant memory: the log is read a
+        page at a time as the lines are taken."""
+        with database_errors():
+            for record in ReadModel(self.database).exported(query or ExportQuery()):
+                yield record.as_line()
+
     @_translated
     def gauges(self, window: int, as_of: int | None = None) -> list[StreamFigures]:
         """Per stream: settled rate, settled and pending deployments as of `as_of` (now)
@@ -407,6 +427,15 @@ class Ledger:
         result, committed = with_retries(self.database.backend, lambda: attempt(self._change_log()))
         self._notify(committed)
         return result
+
+    def _write_noted(
+        self, attempt: Callable[[ChangeLog | None], tuple[T, Committed | None]]
+    ) -> tuple[T, Committed]:
+        """`_write`, noting the changes whether or not anyone subscribed."""
+        result, committed = with_retries(self.database.backend, lambda: attempt(ChangeLog()))
+        assert committed is not None  # a change log was given
+        self._notify(committed)
+        return result, committed
 
     def _commit_groups(self, groups: Sequence[Sequence[EventRecord]]) -> list[IngestResult]:
         return self._write(lambda changes: write_groups(self.database, groups, changes))

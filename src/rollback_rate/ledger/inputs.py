@@ -32,8 +32,9 @@ class ImportResult(IngestResult):
 
     @classmethod
     def of(cls, result: IngestResult, ignored: IgnoredTally) -> ImportResult:
-        return cls(result.stored, result.duplicates, result.invalid, result.problems,
-                   ignored.count, dict(ignored.reasons))  # fmt: skip
+        return cls(stored=result.stored, duplicates=result.duplicates, invalid=result.invalid,
+                   problems=result.problems, ignored=ignored.count,
+                   ignored_reasons=dict(ignored.reasons))  # fmt: skip
 
 
 def located_file_events(

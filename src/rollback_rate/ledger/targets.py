@@ -53,7 +53,7 @@ def _mismatch(record: EventRecord, target: Target | None, location: str) -> Prob
             location,
             "target",
             f"no event with id {name!r} is recorded; a {record.type} corrects a recorded "
-            "event (see `rollback-rate report`'s audit with GET /api/v1/events)",
+            "event (find ids with `rollback-rate export` or GET /api/v1/events)",
         )
     if record.type == "amend" and target.type not in AMENDABLE:
         return Problem(

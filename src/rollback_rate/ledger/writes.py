@@ -37,12 +37,15 @@ RawEvent = tuple[str, Any]  # (location such as "line 14", raw dict, record or I
 
 @dataclass
 class IngestResult:
-    """What a batch did: counts, and the located problems of invalid events."""
+    """What a batch did: counts, and the located problems of invalid events. `changes`:
+    what the batch's own transaction changed, for a batch that held corrections (a void
+    or amend is recorded to change something, so its caller is told what)."""
 
     stored: int = 0
     duplicates: int = 0
     invalid: int = 0
     problems: list[Problem] = field(default_factory=list)
+    changes: Committed | None = None
 
 
 def write_events(

@@ -12,11 +12,11 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from rollback_rate.aggregation import AuditQuery
 from rollback_rate.events import Event
-from rollback_rate.ledger import Ledger
+from rollback_rate.ledger import Committed, Ledger
 from rollback_rate.service.auth import require_scope
 from rollback_rate.service.errors import ERROR_RESPONSES, ErrorEnvelope
 from rollback_rate.service.state import get_ledger
@@ -31,6 +31,11 @@ class IngestResponse(BaseModel):
     received: int
     stored: int
     duplicates: int
+    changes: Committed | None = Field(
+        None,
+        description="Only when the request held corrections (void, amend): what they changed "
+        "in each stream they touched, as the after-commit hook tells it.",
+    )
 
 
 class StoredEvent(Event):
@@ -88,11 +93,15 @@ def post_events(
 ) -> Response:
     """Validate and store events; an invalid batch stores nothing (422, every problem
     located by array index and field); an event whose id is already stored is counted as
-    a duplicate, not stored twice."""
+    a duplicate, not stored twice. A request holding corrections is also answered with
+    what they changed (`changes`)."""
     received, result = ledger.record_json(body, max_events=request.app.state.settings.max_batch)
-    return json_response(
-        {"received": received, "stored": result.stored, "duplicates": result.duplicates}
-    )
+    answer: dict[str, Any] = {
+        "received": received, "stored": result.stored, "duplicates": result.duplicates
+    }  # fmt: skip
+    if result.changes is not None:
+        answer["changes"] = result.changes.as_dict()
+    return json_response(answer)
 
 
 @router.get(
@@ -103,7 +112,7 @@ def list_events(
     ledger: Annotated[Ledger, Depends(get_ledger)],
     model: str | None = None,
     environment: str | None = None,
-    type: Literal["deployment", "rollback", "rollback_failed"] | None = None,
+    type: Literal["deployment", "rollback", "rollback_failed", "void", "amend"] | None = None,
     since: Annotated[str | None, Query(description="Events at or after (ISO 8601).")] = None,
     until: Annotated[str | None, Query(description="Events at or before (ISO 8601).")] = None,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the last page.")] = None,
