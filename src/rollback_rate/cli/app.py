@@ -57,11 +57,21 @@ def _root(
             "(default: a SQLite file in the user data directory).",
         ),
     ] = None,
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            envvar="ROLLBACK_RATE_CONFIG",
+            help="TOML config file: cost model, readiness, advice, taxonomy, alert rules "
+            "(docs/config.example.toml shows every key).",
+        ),
+    ] = None,
 ) -> None:
     if isinstance(ctx.obj, CliState):  # prepared by the caller (tests)
         ctx.obj.db_url = db if db is not None else ctx.obj.db_url
+        ctx.obj.config_path = config if config is not None else ctx.obj.config_path
     else:
-        ctx.obj = CliState(db)
+        ctx.obj = CliState(db, config or None)
     ctx.call_on_close(ctx.obj.close)
 
 

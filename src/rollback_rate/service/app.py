@@ -6,6 +6,7 @@ so any number of processes on one PostgreSQL answer alike.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,6 +15,7 @@ from prometheus_client import CollectorRegistry, disable_created_metrics
 from prometheus_client.process_collector import ProcessCollector
 
 from rollback_rate import __version__
+from rollback_rate.errors import RollbackRateError
 from rollback_rate.ledger import Ledger
 from rollback_rate.service import routes_events, routes_ops, routes_report, webhooks
 from rollback_rate.service.auth import TokenCache
@@ -39,7 +41,9 @@ metrics), `admin` (everything). Errors always have the shape
 def create_app(settings: Settings, ledger: Ledger | None = None) -> FastAPI:
     """Build one app over `settings.db_url` (or the given ledger, which it then closes
     at shutdown too); the database is opened on first use."""
-    ledger = ledger or Ledger(settings.db_url, group_commit=settings.group_commit)
+    ledger = ledger or Ledger(
+        settings.db_url, group_commit=settings.group_commit, config=settings.config
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -79,5 +83,11 @@ def create_app(settings: Settings, ledger: Ledger | None = None) -> FastAPI:
 
 def app_from_env() -> FastAPI:
     """Uvicorn factory (`rollback_rate.service.app:app_from_env --factory`): every worker
-    process builds its app from the same `ROLLBACK_RATE_*` environment."""
-    return create_app(Settings.from_env())
+    process builds its app from the same `ROLLBACK_RATE_*` environment. A bad setting or
+    config file is one line on stderr and exit code 2: the process refuses to start."""
+    try:
+        settings = Settings.from_env()
+    except RollbackRateError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    return create_app(settings)
