@@ -25,8 +25,7 @@ HISTORY = [
     rollback("m", "2026-01-02T12:00:00Z", automated=True),  # 3 h after d2, automated
 ]
 # 3 h x 100 + 1 triage hour x 50
-EXPECTED_COST = {"currency": "EUR", "total": 350.0, "degraded": 300.0, "triage": 50.0,
-                 "fixed": 0.0}  # fmt: skip
+EXPECTED_COST = {"currency": "EUR", "total": 350.0, "degraded": 300.0, "triage": 50.0, "fixed": 0.0}
 
 
 def _report(db_url: str, *global_args: str, env: dict[str, str] | None = None):

@@ -1,5 +1,6 @@
 """The read model: SQL aggregation over the attribution projection, and every other read."""
 
+from rollback_rate.aggregation.advice import AdviceCounts, CauseTally
 from rollback_rate.aggregation.audit import AuditPage, AuditQuery
 from rollback_rate.aggregation.failures import FailedRollbacks
 from rollback_rate.aggregation.gauges import StreamGauge
@@ -11,8 +12,10 @@ from rollback_rate.aggregation.streams import StreamPosition, StreamRow
 __all__ = [
     "DIMENSIONS",
     "PERIODS",
+    "AdviceCounts",
     "AuditPage",
     "AuditQuery",
+    "CauseTally",
     "Counts",
     "FailedRollbacks",
     "ReadModel",

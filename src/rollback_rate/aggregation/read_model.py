@@ -9,10 +9,11 @@ commit. Nothing here writes, and nothing above it writes SQL: the façade asks h
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import exists, select
 
+from rollback_rate.aggregation.advice import AdviceCounts, advice_counts
 from rollback_rate.aggregation.audit import AuditPage, AuditQuery, audit_page
 from rollback_rate.aggregation.failures import FailedRollbacks, failed_rollbacks
 from rollback_rate.aggregation.gauges import StreamGauge, stream_gauges
@@ -72,6 +73,14 @@ class ReadModel:
             previous=previous,
             stream_names=names,
         )
+
+    def advice_counts(self, query: ReportQuery) -> tuple[AdviceCounts, AdviceCounts | None]:
+        """The query's counted rollbacks per cause (with the events behind them and their
+        exposure) and per cause in the period before: overall, and by `query.by` when
+        it groups (else None)."""
+        with self.database.snapshot() as conn:
+            overall = advice_counts(conn, replace(query, by=()))
+            return overall, advice_counts(conn, query) if query.by else None
 
     def models(self, query: ReportQuery) -> tuple[dict[Key, Counts], list[StreamRow]]:
         """Tallies per (model, environment) and the streams' rows, in one snapshot."""

@@ -137,7 +137,7 @@ def _count(
 # interleave streams in the table. `deployed_at + 0` takes that index out of its choices.
 
 
-def _within(query: ReportQuery) -> ColumnElement[bool]:
+def within_window(query: ReportQuery) -> ColumnElement[bool]:
     # Rule 5: rolled back by as_of, at most `window` after the deployment (the edge counts).
     return and_(
         dep.c.rolled_back_at <= query.as_of,
@@ -203,7 +203,7 @@ def _count_rollbacks(
     # The rolled-back few, which the rolled_back_at index finds and covers.
     closed_by = query.as_of - query.window
     keys = [dep.c[d] for d in dims]
-    within = _within(query)
+    within = within_window(query)
     late = dep.c.rolled_back_at - dep.c.deployed_at > query.window
     rolled_back = (
         select(
@@ -252,7 +252,7 @@ def _count_fixed_forward(
     fixed_within = and_(
         dep.c.fixed_forward_at <= query.as_of,
         dep.c.fixed_forward_at - dep.c.deployed_at <= query.window,
-        not_(and_(dep.c.rolled_back_at.is_not(None), _within(query))),
+        not_(and_(dep.c.rolled_back_at.is_not(None), within_window(query))),
     )
     statement = (
         select(*keys, func.count(), _flag(dep.c.deployed_at > query.as_of - query.window))
@@ -274,7 +274,7 @@ def _count_causes(
     cause = func.coalesce(dep.c.rollback_cause, "unspecified").label("cause")
     statement = (
         select(*keys, cause, func.count().label("n"))
-        .where(*report_filters(dep, "deployed_at", query, indexed=False), _within(query))
+        .where(*report_filters(dep, "deployed_at", query, indexed=False), within_window(query))
         .group_by(*keys, cause)
     )
     for row in conn.execute(statement):
@@ -293,7 +293,7 @@ def _count_exposure(
     detail = [dep.c.stream_id, dep.c.team, dep.c.rollback_automated]
     statement = (
         select(*keys, *detail, func.count(), func.sum(dep.c.rolled_back_at - dep.c.deployed_at))
-        .where(*report_filters(dep, "deployed_at", query, indexed=False), _within(query))
+        .where(*report_filters(dep, "deployed_at", query, indexed=False), within_window(query))
         .group_by(*keys, *detail)
     )
     for row in conn.execute(statement):
@@ -322,7 +322,7 @@ def _median_time_to_rollback(
             func.count().over(partition_by=keys or None).label("n"),
         )
         .select_from(source)
-        .where(*report_filters(dep, "deployed_at", query, indexed=False), _within(query))
+        .where(*report_filters(dep, "deployed_at", query, indexed=False), within_window(query))
         .subquery()
     )
     middle = and_(ranked.c.rn >= (ranked.c.n + 1) // 2, ranked.c.rn <= (ranked.c.n + 2) // 2)

@@ -42,9 +42,12 @@ from rollback_rate.ledger.writes import (
     write_groups,
 )
 from rollback_rate.metrics import (
+    AdviceReport,
     Report,
     StreamFigures,
     SummarySettings,
+    advice_query,
+    build_advice,
     build_report,
     models_overview,
     stream_figures,
@@ -288,6 +291,18 @@ class Ledger:
         counts = ReadModel(self.database).report_counts(query, costed=config.cost is not None)
         settings = SummarySettings(config.report.min_settled, config.cost, counts.stream_names)
         return build_report(query, counts, settings)
+
+    @_translated
+    def advice(self, query: ReportQuery) -> AdviceReport:
+        """Where to invest: the causes of the query's counted rollbacks, ranked by estimated
+        cost (with a cost model) or count, overall and by `query.by` (team or model), each
+        against the period of equal length before; `since` defaults to 90 days before
+        `until` or `as_of`. The taxonomy and `min_rollbacks` come from the config."""
+        config = self.config
+        query = advice_query(query)
+        overall, grouped = ReadModel(self.database).advice_counts(query)
+        return build_advice(query, overall, grouped, config.cause_taxonomy(),
+                            config.advice.min_rollbacks, config.cost)  # fmt: skip
 
     @_translated
     def models(self, query: ReportQuery) -> dict[str, Any]:

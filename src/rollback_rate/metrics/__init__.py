@@ -1,5 +1,6 @@
 """Rates, intervals and bands: pure functions of the counts the read model gives."""
 
+from rollback_rate.metrics.advice_report import AdviceReport, advice_query, build_advice
 from rollback_rate.metrics.gauges import StreamFigures, stream_figures
 from rollback_rate.metrics.models import models_overview
 from rollback_rate.metrics.report import Report, build_report
@@ -8,11 +9,14 @@ from rollback_rate.metrics.summary import Summary, SummarySettings, summarise
 
 __all__ = [
     "Z_95",
+    "AdviceReport",
     "Report",
     "StreamFigures",
     "Summary",
     "SummarySettings",
+    "advice_query",
     "band",
+    "build_advice",
     "build_report",
     "models_overview",
     "rate_pct",
