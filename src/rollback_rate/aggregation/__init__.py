@@ -6,6 +6,7 @@ from rollback_rate.aggregation.failures import FailedRollbacks
 from rollback_rate.aggregation.gauges import StreamGauge
 from rollback_rate.aggregation.query import DIMENSIONS, PERIODS, ReportQuery, parse_query
 from rollback_rate.aggregation.read_model import ReadModel, ReportCounts
+from rollback_rate.aggregation.readiness import ReadinessQuery, ReadinessRow
 from rollback_rate.aggregation.sql import Counts
 from rollback_rate.aggregation.streams import StreamPosition, StreamRow
 
@@ -19,6 +20,8 @@ __all__ = [
     "Counts",
     "FailedRollbacks",
     "ReadModel",
+    "ReadinessQuery",
+    "ReadinessRow",
     "ReportCounts",
     "ReportQuery",
     "StreamGauge",

@@ -18,6 +18,7 @@ from rollback_rate.aggregation.audit import AuditPage, AuditQuery, audit_page
 from rollback_rate.aggregation.failures import FailedRollbacks, failed_rollbacks
 from rollback_rate.aggregation.gauges import StreamGauge, stream_gauges
 from rollback_rate.aggregation.query import ReportQuery
+from rollback_rate.aggregation.readiness import ReadinessQuery, ReadinessRow, readiness_rows
 from rollback_rate.aggregation.sql import Counts, Key, aggregate_many
 from rollback_rate.aggregation.streams import (
     StreamPosition,
@@ -81,6 +82,11 @@ class ReadModel:
         with self.database.snapshot() as conn:
             overall = advice_counts(conn, replace(query, by=()))
             return overall, advice_counts(conn, query) if query.by else None
+
+    def readiness(self, query: ReadinessQuery) -> list[ReadinessRow]:
+        """The readiness facts of every live stream the query matches."""
+        with self.database.snapshot() as conn:
+            return readiness_rows(conn, query)
 
     def models(self, query: ReportQuery) -> tuple[dict[Key, Counts], list[StreamRow]]:
         """Tallies per (model, environment) and the streams' rows, in one snapshot."""

@@ -16,6 +16,7 @@ from rollback_rate.cli import (
     database,
     demo,
     importing,
+    readiness,
     record,
     report,
     serve,
@@ -90,6 +91,7 @@ app.command("import")(importing.import_file)
 app.command()(report.report)
 app.command()(report.check)
 app.command()(advise.advise)
+app.command()(readiness.readiness)
 app.command()(demo.demo)
 app.add_typer(database.db_app, name="db")
 app.command()(serve.serve)

@@ -19,6 +19,7 @@ from typing import IO, Any, ParamSpec, TypeVar
 from rollback_rate.aggregation import (
     AuditPage,
     AuditQuery,
+    ReadinessQuery,
     ReadModel,
     ReportQuery,
     StreamPosition,
@@ -43,11 +44,13 @@ from rollback_rate.ledger.writes import (
 )
 from rollback_rate.metrics import (
     AdviceReport,
+    ReadinessReport,
     Report,
     StreamFigures,
     SummarySettings,
     advice_query,
     build_advice,
+    build_readiness,
     build_report,
     models_overview,
     stream_figures,
@@ -303,6 +306,19 @@ class Ledger:
         overall, grouped = ReadModel(self.database).advice_counts(query)
         return build_advice(query, overall, grouped, config.cause_taxonomy(),
                             config.advice.min_rollbacks, config.cost)  # fmt: skip
+
+    @_translated
+    def readiness(
+        self, query: ReadinessQuery | None = None, *, now: int | None = None
+    ) -> ReadinessReport:
+        """Could each live stream the query matches roll back safely now (or at `now`,
+        UTC microseconds, for the exercise check; the stacks are always the latest)?
+        `[readiness] max_days_since_exercised` comes from the config."""
+        query = query or ReadinessQuery()
+        rows = ReadModel(self.database).readiness(query)
+        moment = now_micros() if now is None else now
+        return build_readiness(query, rows, moment,
+                               self.config.readiness.max_days_since_exercised)  # fmt: skip
 
     @_translated
     def models(self, query: ReportQuery) -> dict[str, Any]:

@@ -3,5 +3,6 @@ report does not hold."""
 
 from rollback_rate.render.advice import render_advice
 from rollback_rate.render.formats import FORMATS, render
+from rollback_rate.render.readiness import render_readiness
 
-__all__ = ["FORMATS", "render", "render_advice"]
+__all__ = ["FORMATS", "render", "render_advice", "render_readiness"]

@@ -1,4 +1,4 @@
-"""`GET /api/v1/advice`: from rate to action (issue 10).
+"""`GET /api/v1/advice` and `GET /api/v1/readiness`: from rate to action (issue 10).
 
 The same options and JSON as the CLI's `--format json`: one parser, one implementation.
 """
@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from rollback_rate.aggregation import parse_query
+from rollback_rate.aggregation import ReadinessQuery, parse_query
 from rollback_rate.ledger import Ledger
 from rollback_rate.service.auth import require_scope
 from rollback_rate.service.errors import ERROR_RESPONSES
@@ -60,3 +60,32 @@ def get_advice(
     query = parse_query(window=window, as_of=as_of, by=by, model=model,
                         environment=environment, team=team, since=since, until=until)  # fmt: skip
     return json_response(ledger.advice(query).as_dict())
+
+
+class ReadinessResponse(BaseModel):
+    """The readiness of `rollback-rate readiness --format json` (see the README)."""
+
+    as_of: str
+    max_days_since_exercised: float
+    filters: dict[str, Any]
+    counts: dict[str, int]
+    streams: list[dict[str, Any]]
+
+
+@router.get(
+    "/readiness",
+    summary="Rollback readiness of every live stream",
+    response_model=ReadinessResponse,
+    responses=ERROR_RESPONSES,
+)
+def get_readiness(
+    _token: Annotated[Any, Depends(require_scope("read"))],
+    ledger: Annotated[Ledger, Depends(get_ledger)],
+    model: Text = None,
+    environment: Text = None,
+    team: Text = None,
+) -> Response:
+    """The same JSON as `rollback-rate readiness --format json`: per live stream, the
+    rollback target, whether its artefact and digest are known, when rolling back was
+    last exercised, and the verdict with its reasons, worst first."""
+    return json_response(ledger.readiness(ReadinessQuery(model, environment, team)).as_dict())
