@@ -78,7 +78,7 @@ def test_a_database_from_an_older_revision_upgrades_with_its_data(tmp_path):
         )
     old.dispose()
     with Ledger(url) as upgraded:
-        assert upgraded.database.current_revision() == "0006"
+        assert upgraded.database.current_revision() == "0007"
         query = parse_query(window="7d", as_of="2026-02-01T00:00:00Z")
         assert upgraded.report(query).overall.rollbacks == 1
         [stream] = upgraded.gauges(window=7 * day, as_of=t0 + 31 * day)

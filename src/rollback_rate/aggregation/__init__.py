@@ -4,6 +4,7 @@ from rollback_rate.aggregation.advice import AdviceCounts, CauseTally
 from rollback_rate.aggregation.audit import AuditPage, AuditQuery
 from rollback_rate.aggregation.failures import FailedRollbacks
 from rollback_rate.aggregation.gauges import StreamGauge
+from rollback_rate.aggregation.outcomes import OutcomeTally
 from rollback_rate.aggregation.query import DIMENSIONS, PERIODS, ReportQuery, parse_query
 from rollback_rate.aggregation.read_model import ReadModel, ReportCounts
 from rollback_rate.aggregation.readiness import ReadinessQuery, ReadinessRow
@@ -19,6 +20,7 @@ __all__ = [
     "CauseTally",
     "Counts",
     "FailedRollbacks",
+    "OutcomeTally",
     "ReadModel",
     "ReadinessQuery",
     "ReadinessRow",

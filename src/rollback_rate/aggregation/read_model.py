@@ -8,7 +8,7 @@ commit. Nothing here writes, and nothing above it writes SQL: the façade asks h
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import exists, select
@@ -17,6 +17,7 @@ from rollback_rate.aggregation.advice import AdviceCounts, advice_counts
 from rollback_rate.aggregation.audit import AuditPage, AuditQuery, audit_page
 from rollback_rate.aggregation.failures import FailedRollbacks, failed_rollbacks
 from rollback_rate.aggregation.gauges import StreamGauge, stream_gauges
+from rollback_rate.aggregation.outcomes import OutcomeTally, settled_outcomes
 from rollback_rate.aggregation.query import ReportQuery
 from rollback_rate.aggregation.readiness import ReadinessQuery, ReadinessRow, readiness_rows
 from rollback_rate.aggregation.sql import Counts, Key, aggregate_many
@@ -87,6 +88,13 @@ class ReadModel:
         """The readiness facts of every live stream the query matches."""
         with self.database.snapshot() as conn:
             return readiness_rows(conn, query)
+
+    def outcomes(
+        self, spans: Sequence[tuple[int, int]], window: int, models: Sequence[str] | None = None
+    ) -> list[list[OutcomeTally]]:
+        """The outcomes known in each (start, end] span, per model, environment and team."""
+        with self.database.snapshot() as conn:
+            return [settled_outcomes(conn, start, end, window, models) for start, end in spans]
 
     def models(self, query: ReportQuery) -> tuple[dict[Key, Counts], list[StreamRow]]:
         """Tallies per (model, environment) and the streams' rows, in one snapshot."""

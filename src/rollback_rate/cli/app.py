@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 
 from rollback_rate.cli import (
     advise,
+    alerts,
     database,
     demo,
     importing,
@@ -98,6 +99,7 @@ app.command()(serve.serve)
 app.add_typer(tokens.tokens_app, name="tokens")
 app.add_typer(webhook_secrets.webhooks_app, name="webhooks")
 app.add_typer(sync.sync_app, name="sync")
+app.add_typer(alerts.alerts_app, name="alerts")
 
 
 def main() -> None:

@@ -43,6 +43,10 @@ class CliState:
             config = self.config()
             # One command, one thread: nothing to group, so no group commit writer.
             self._ledger = Ledger(self.db_url, group_commit=False, config=config)
+            if config.alert_rules:  # a recorded rollback alerts before the command ends
+                from rollback_rate.alerts.alerter import Alerter
+
+                self._ledger.subscribe(Alerter(self._ledger).notice)
             for subscriber in self.subscribers:
                 self._ledger.subscribe(subscriber)
         return self._ledger

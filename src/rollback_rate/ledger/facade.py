@@ -19,6 +19,7 @@ from typing import IO, Any, ParamSpec, TypeVar
 from rollback_rate.aggregation import (
     AuditPage,
     AuditQuery,
+    OutcomeTally,
     ReadinessQuery,
     ReadModel,
     ReportQuery,
@@ -28,6 +29,7 @@ from rollback_rate.attribution import ChangeLog
 from rollback_rate.config import Config
 from rollback_rate.errors import InvalidOption
 from rollback_rate.events import EventRecord
+from rollback_rate.ledger.alert_log import AlertLog
 from rollback_rate.ledger.commits import Committed, Subscriber, notify
 from rollback_rate.ledger.errors import database_errors
 from rollback_rate.ledger.group_commit import MAX_GROUPED_EVENTS, GroupCommitter
@@ -347,6 +349,22 @@ class Ledger:
     def is_empty(self) -> bool:
         """No event was ever recorded."""
         return ReadModel(self.database).is_empty()
+
+    @_translated
+    def outcomes(
+        self, spans: Sequence[tuple[int, int]], window: int, models: Iterable[str] | None = None
+    ) -> list[list[OutcomeTally]]:
+        """For each (start, end] span (UTC microseconds): the outcomes that became known in
+        it (a rollback within `window`, or a window closed without one), per model,
+        environment and team, with the rollback events behind the failures; of `models`
+        (None: all). What rate alerts watch."""
+        wanted = None if models is None else sorted(set(models))
+        return ReadModel(self.database).outcomes(spans, window, wanted)
+
+    @property
+    def alert_log(self) -> AlertLog:
+        """Alert delivery state in this database: claims, leases, sent and failed alerts."""
+        return AlertLog(lambda: self.database)
 
     # ------------------------------------------------------------------ tokens, secrets
 

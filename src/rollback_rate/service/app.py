@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, disable_created_metrics
@@ -34,6 +35,9 @@ from rollback_rate.service.middleware import (
 from rollback_rate.service.observability import LedgerCollector, RequestMetrics
 from rollback_rate.service.settings import Settings
 
+if TYPE_CHECKING:
+    from rollback_rate.alerts.worker import AlertWorker
+
 DESCRIPTION = """\
 Model Rollback Rate over HTTP: ingest deployment and rollback events, read reports.
 
@@ -50,10 +54,15 @@ def create_app(settings: Settings, ledger: Ledger | None = None) -> FastAPI:
     ledger = ledger or Ledger(
         settings.db_url, group_commit=settings.group_commit, config=settings.config
     )
+    alerts = _alert_worker(ledger)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if alerts is not None:
+            alerts.start()
         yield
+        if alerts is not None:
+            alerts.stop()
         ledger.close()
 
     app = FastAPI(
@@ -72,6 +81,7 @@ def create_app(settings: Settings, ledger: Ledger | None = None) -> FastAPI:
     app.state.ledger = ledger
     app.state.tokens = TokenCache(settings.token_cache_seconds)
     app.state.registry = registry
+    app.state.alerts = alerts
 
     install_error_handlers(app)
     app.include_router(routes_events.router)
@@ -86,6 +96,19 @@ def create_app(settings: Settings, ledger: Ledger | None = None) -> FastAPI:
     if settings.access_log:
         configure_access_log()
     return app
+
+
+def _alert_worker(ledger: Ledger) -> AlertWorker | None:
+    """With alert rules in the config: the alerter on its own thread, told of every commit
+    by the ledger's hook and running the rules every `[alerts] interval` (issue 10)."""
+    if not ledger.config.alert_rules:
+        return None
+    from rollback_rate.alerts.alerter import Alerter
+    from rollback_rate.alerts.worker import AlertWorker
+
+    worker = AlertWorker(Alerter(ledger), ledger.config.alerts.interval_micros / 1_000_000)
+    ledger.subscribe(worker.submit)
+    return worker
 
 
 def app_from_env() -> FastAPI:
