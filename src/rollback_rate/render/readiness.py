@@ -74,7 +74,9 @@ def _markdown(data: dict[str, Any]) -> str:
 
 
 def _table(data: dict[str, Any]) -> str:
-    table = Table(*HEADERS, title=headline(data), title_justify="left")
+    table = Table(title=headline(data), title_justify="left")
+    for header in HEADERS:  # fold, not cut: an artefact URI is one long word
+        table.add_column(header, overflow="fold")
     for stream in data["streams"]:
         table.add_row(*(Text(cell) for cell in _cells(stream)))
     console = Console(file=io.StringIO(), width=200, record=True, force_terminal=False)
