@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rollback_rate.alerts.alerter import Alerter
+from rollback_rate.errors import RollbackRateError
 from rollback_rate.ledger import Committed
 
 log = logging.getLogger("rollback_rate.alerts")
@@ -75,7 +76,10 @@ class AlertWorker:
 
     @staticmethod
     def _guarded(work: Callable[..., None], *args: Any) -> None:
+        # The next notice or tick tries again; the thread must live.
         try:
             work(*args)
-        except Exception:  # the next notice or tick tries again; the thread must live
+        except RollbackRateError as exc:  # the database is down, say: one line is enough
+            log.warning("alerts: %s", exc)
+        except Exception:
             log.exception("alert evaluation failed")

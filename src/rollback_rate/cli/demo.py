@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,9 +13,11 @@ from rollback_rate.aggregation import parse_query
 from rollback_rate.cli.context import open_ledger, state
 from rollback_rate.demo import demo_events
 from rollback_rate.errors import RollbackRateError
-from rollback_rate.ledger import Ledger
 from rollback_rate.render import render
 from rollback_rate.timeutil import iso_utc, now_micros
+
+if TYPE_CHECKING:
+    from rollback_rate.ledger import Ledger
 
 
 def demo(

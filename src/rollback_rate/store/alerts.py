@@ -15,7 +15,8 @@ Two tables (migration 0007):
   SELECT ... FOR UPDATE (SQLite's writer lock does the same), the new value compared with
   the old and written, and, on a crossing or a drop, the alert's outbox row inserted, all
   in one transaction: a change is noticed once. An observation older than the stored one
-  (a slower replica's) is ignored, so values never go back in time.
+  (a slower replica's) is ignored, so values never go back in time; one equal to the
+  stored value writes nothing.
 
 A process that dies between sending and marking `sent` leaves the row leased; after the
 lease another process sends it again: at least once across a crash, once otherwise.
@@ -96,9 +97,13 @@ def observe_state(
     the previous value (None at first) and returns the alert's payload when the change
     fires one, which is then inserted, leased to `owner`. Returns the new alert's key,
     or None (no alert, or an observation older than the stored one)."""
+    where = and_(states.c.rule == rule, states.c.subject == subject)
+    with database.snapshot() as conn:  # most observations change nothing: no write then
+        stored = conn.execute(select(states.c.value).where(where)).scalar_one_or_none()
+    if stored == value:
+        return None
     with database.begin() as conn:
         conn.execute(_NEW_STATE, {"rule": rule, "subject": subject})
-        where = and_(states.c.rule == rule, states.c.subject == subject)
         row = conn.execute(
             select(states.c.value, states.c.observed_at, states.c.episode)
             .where(where)
