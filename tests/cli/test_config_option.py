@@ -66,3 +66,30 @@ def test_a_bad_config_file_is_one_located_line_and_exit_2(db_url, tmp_path: Path
     assert missing.output.splitlines() == [
         f"error: config {tmp_path / 'nope.toml'}: cannot be read (No such file or directory)"
     ]
+
+
+def test_the_cost_is_in_every_format_and_absent_without_a_cost_model(db_url, tmp_path):
+    load(db_url, HISTORY)
+    path = tmp_path / "ops.toml"
+    path.write_text(COST)
+
+    def report(fmt: str, *global_args: str) -> str:
+        args = [*global_args, "--db", db_url, "report", "--format", fmt, "--as-of", "2026-02-01"]
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    [header, overall] = report("csv", "--config", str(path)).splitlines()
+    row = dict(zip(header.split(","), overall.split(","), strict=True))
+    assert {k: v for k, v in row.items() if k.startswith("cost_")} == {
+        "cost_currency": "EUR", "cost_total": "350.0", "cost_degraded": "300.0",
+        "cost_triage": "50.0", "cost_fixed": "0.0",
+    }  # fmt: skip
+    assert "cost" not in report("csv").splitlines()[0]
+    table = report("table", "--config", str(path))
+    assert "Estimated cost of those rollbacks: EUR 350.00." in " ".join(table.split())
+    assert "est. cost" in table and "EUR 350.00" in table.split("est. cost")[1]
+    assert "est. cost" not in report("table")
+    markdown = report("markdown", "--config", str(path))
+    assert "| median to rollback | est. cost | root causes |" in markdown
+    assert "| 3.0 h | EUR 350.00 | unspecified 1 |" in markdown
