@@ -8,6 +8,7 @@ import pytest
 from rollback_rate.alerts import AlertRule
 from rollback_rate.config import (
     AdviceSettings,
+    AlertSettings,
     Config,
     InvalidConfig,
     ReadinessSettings,
@@ -67,6 +68,7 @@ def test_no_file_means_the_defaults():
     assert config.report == ReportSettings(min_settled=20, repeat_within=3)
     assert config.advice == AdviceSettings(min_rollbacks=5)
     assert (config.taxonomy, config.alert_rules) == ((), ())
+    assert config.alerts == AlertSettings(5 * 60 * 1_000_000, 24 * MICROS_PER_HOUR)
 
 
 def test_an_empty_file_means_the_defaults_too(write):
@@ -252,6 +254,37 @@ def test_readiness_report_and_advice_settings(write):
     assert config.readiness == ReadinessSettings(30.5)
     assert config.report == ReportSettings(10, 2)
     assert config.advice == AdviceSettings(8)
+
+
+def test_alert_settings(write):
+    config = load_config(write('[alerts]\ninterval = "30s"\n'.replace("30s", "90m")))
+    assert config.alerts == AlertSettings(90 * 60 * 1_000_000, 24 * MICROS_PER_HOUR)
+    config = load_config(write('[alerts]\nmax_age = "36h"\n'))
+    assert config.alerts.max_age_micros == 36 * MICROS_PER_HOUR
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[alerts]\ninterval = 5",
+            '[alerts] interval must be a string such as "5m", "36h" or "7d" (got 5)',
+        ),
+        ("[alerts]\nmax_age = '0h'", "[alerts] max_age '0h' must be longer than zero"),
+        (
+            "[alerts]\ninterval = 'soon'",
+            "[alerts] interval 'soon' is not understood; use e.g. 7d, 36h, 1w",
+        ),
+        (
+            "[alerts]\nintervall = '5m'",
+            "[alerts] unknown key 'intervall'; did you mean 'interval'?",
+        ),
+    ],
+)
+def test_alert_setting_errors(write, text, message):
+    with pytest.raises(InvalidConfig) as error:
+        load_config(write(text))
+    assert str(error.value) == f"config ops.toml: {message}"
 
 
 @pytest.mark.parametrize(
@@ -581,6 +614,7 @@ def test_the_documented_example_shows_every_key():
         "readiness": set(data["readiness"]),
         "report": set(data["report"]),
         "advice": set(data["advice"]),
+        "alerts": set(data["alerts"]) - {"rule"},
         "alerts.rule": {k for r in data["alerts"]["rule"] for k in r},
     }
     assert shown == {
@@ -603,6 +637,7 @@ def test_the_documented_example_shows_every_key():
         "readiness": {"max_days_since_exercised"},
         "report": {"min_settled", "repeat_within"},
         "advice": {"min_rollbacks"},
+        "alerts": {"interval", "max_age"},
         "alerts.rule": {
             "name",
             "on",

@@ -1,4 +1,5 @@
-"""The README's command lines must stay true: every command and option it shows exists."""
+"""The README must stay true: every command and option it shows exists, and what it shows
+whole (the config file, the taxonomy) is what ships."""
 
 from __future__ import annotations
 
@@ -12,17 +13,20 @@ from typer.testing import CliRunner
 from rollback_rate.cli import app
 
 README = Path(__file__).parents[1] / "README.md"
-GROUPS = {"record", "db", "tokens", "webhooks", "sync"}
+GROUPS = {"record", "db", "tokens", "webhooks", "sync", "alerts"}
+GLOBAL_OPTIONS = ("--db", "--config")  # before the command, each with a value
+EXAMPLE_CONFIG = Path(__file__).parents[1] / "docs" / "config.example.toml"
 
 
 def _readme_commands() -> list[str]:
-    lines, in_code = [], False
+    lines, in_code, data = [], False, False
     for line in README.read_text().splitlines():
         if line.startswith("```"):
             in_code = not in_code
+            data = in_code and line.strip() in ("```json", "```toml")  # no commands in data
             continue
         code = line.split("#")[0].strip()  # comments are prose
-        if in_code and "rollback-rate " in code:
+        if in_code and not data and "rollback-rate " in code:
             command = code[code.index("rollback-rate ") :].split("|")[0]
             lines.append(command.strip())
     return lines
@@ -30,8 +34,8 @@ def _readme_commands() -> list[str]:
 
 def _path_and_options(command: str) -> tuple[list[str], list[str]]:
     words = shlex.split(re.sub(r"\$\(?[A-Za-z_{}().]+\)?", "X", command))[1:]
-    while words and words[0].startswith("--db"):  # the global option and its value
-        words = words[2:] if words[0] == "--db" else words[1:]
+    while words and words[0].startswith(GLOBAL_OPTIONS):  # global options and their values
+        words = words[2:] if words[0] in GLOBAL_OPTIONS else words[1:]
     path = words[:2] if words and words[0] in GROUPS else words[:1]
     options = [w.split("=")[0] for w in words if w.startswith("--")]
     return path, options
@@ -64,3 +68,32 @@ def test_the_python_api_example_runs_as_printed(tmp_path, monkeypatch, capsys):
     printed = capsys.readouterr().out
     assert "fraud-scorer: 2.4.0 rolled back 5.0 h after it went live" in printed
     assert printed.splitlines()[1].startswith("50.0 [")  # 1 of 2 deployments rolled back
+
+
+def _fenced(language: str) -> list[str]:
+    blocks, current = [], None
+    for line in README.read_text().splitlines(keepends=True):
+        if current is None and line.strip() == f"```{language}":
+            current = []
+        elif current is not None and line.startswith("```"):
+            blocks.append("".join(current))
+            current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
+
+
+def test_the_config_file_shown_whole_is_the_example_file():
+    [shown] = _fenced("toml")
+    assert shown == EXAMPLE_CONFIG.read_text()
+
+
+def test_the_taxonomy_table_is_the_shipped_taxonomy():
+    from rollback_rate.metrics.taxonomy import shipped_entries
+
+    text = README.read_text()
+    rows = [
+        f"| `{cause}` | {e.category} | {e.investment} |" for cause, e in shipped_entries().items()
+    ]
+    table = "| cause | category | investment |\n|---|---|---|\n" + "\n".join(rows) + "\n"
+    assert table in text

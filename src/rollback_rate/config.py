@@ -2,8 +2,8 @@
 
 Given with `--config FILE` before the command, or `ROLLBACK_RATE_CONFIG`; without one every
 setting has its default and there is no cost model. Tables: `[cost]` with
-`[[cost.override]]`, `[readiness]`, `[report]`, `[advice]`, `[taxonomy.<slug>]` and
-`[[alerts.rule]]` (docs/config.example.toml shows every key).
+`[[cost.override]]`, `[readiness]`, `[report]`, `[advice]`, `[taxonomy.<slug>]`, `[alerts]`
+and `[[alerts.rule]]` (docs/config.example.toml shows every key).
 
 Typos must not pass silently: an unknown table or key is an error that suggests the
 nearest known name. Every error is an `InvalidConfig` whose one-line message names the
@@ -40,6 +40,8 @@ from rollback_rate.timeutil import parse_window
 
 CONFIG_ENV = "ROLLBACK_RATE_CONFIG"
 DEFAULT_WINDOW = "7d"
+DEFAULT_ALERT_INTERVAL = "5m"  # how often `serve` evaluates alert rules on its own
+DEFAULT_ALERT_MAX_AGE = "1d"  # older rollbacks are history (an import), not news
 TABLES = ("advice", "alerts", "cost", "readiness", "report", "taxonomy")
 _KEYS = {
     "cost": ("currency", *FIGURES, "override"),
@@ -47,7 +49,7 @@ _KEYS = {
     "readiness": ("max_days_since_exercised",),
     "report": ("min_settled", "repeat_within"),
     "advice": ("min_rollbacks",),
-    "alerts": ("rule",),
+    "alerts": ("interval", "max_age", "rule"),
     "alerts.rule": (
         *("name", "on", "model", "team", "environment", "automated", "url", "format"),
         *("secret", "secret_env", "max_rate", "window", "by"),
@@ -86,6 +88,15 @@ class AdviceSettings:
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    """`[alerts]`: how often `serve` evaluates the rules (and retries deliveries), and how
+    old a rollback may be when it is recorded and still alert (both microseconds)."""
+
+    interval_micros: int = parse_window(DEFAULT_ALERT_INTERVAL)
+    max_age_micros: int = parse_window(DEFAULT_ALERT_MAX_AGE)
+
+
+@dataclass(frozen=True)
 class Config:
     """Every structured setting; `cost` is None without a [cost] table."""
 
@@ -96,6 +107,7 @@ class Config:
     advice: AdviceSettings = field(default_factory=AdviceSettings)
     taxonomy: tuple[CauseOverride, ...] = ()
     alert_rules: tuple[AlertRule, ...] = ()
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
     @classmethod
     def default(cls) -> Config:
@@ -147,6 +159,10 @@ def _parse(file: str, data: Mapping[str, Any]) -> Config:
         advice=AdviceSettings(advice.integer("min_rollbacks", DEFAULT_MIN_ROLLBACKS)),
         taxonomy=tuple(_taxonomy(tables["taxonomy"])),
         alert_rules=_rules(tables["alerts"]),
+        alerts=AlertSettings(
+            tables["alerts"].window("interval", DEFAULT_ALERT_INTERVAL),
+            tables["alerts"].window("max_age", DEFAULT_ALERT_MAX_AGE),
+        ),
     )
 
 
@@ -231,6 +247,16 @@ class _Table:
         if value is not None and not isinstance(value, bool):
             raise self.error(f"{key} must be true or false{_got(value)}")
         return value
+
+    def window(self, key: str, default: str) -> int:
+        """A duration such as "7d", "36h", "1w" or "5m", in microseconds."""
+        value = self.values.get(key, default)
+        if not isinstance(value, str):
+            raise self.error(f'{key} must be a string such as "5m", "36h" or "7d"{_got(value)}')
+        try:
+            return parse_window(value)
+        except InvalidOption as error:
+            raise self.error(str(error).replace("window", key, 1)) from None
 
     def entries(self, key: str, name: str) -> list[Mapping[str, Any]]:
         """An array of tables, e.g. [[cost.override]]."""

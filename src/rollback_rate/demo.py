@@ -1,12 +1,17 @@
 """Realistic sample history for `rollback-rate demo`: a year of ML deployments.
 
 Five teams, ten models with different risk profiles, a staging and a production stream
-each, explicit and inferred rollbacks, automated canary aborts, a few late rollbacks and
-redeploys. Seeded, so the same seed tells the same story.
+each, explicit and inferred rollbacks with their root causes, automated canary aborts, a
+few late rollbacks and redeploys. Deployments carry their artefact (a container image or
+a model URI) and, where the team pins it, its digest; some teams drill rolling back on a
+schedule. So `advise` has causes to rank and `readiness` streams of every verdict: pinned
+and drilled (ready), mutable artefacts or no drills (at risk), artefacts never recorded
+(not ready). Seeded, so the same seed tells the same story.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +31,13 @@ class Profile:
     rollback_chance: float
     automated_share: float
     causes: tuple[tuple[str, int], ...]
+
+
+# Most models pin an image by digest; these point at a moving URI or record none. Some
+# drill rolling back in production every so many days.
+ARTIFACTS = {"spell-corrector": "none", "demand-forecast": "mutable", "similar-items": "mutable"}
+DRILLS = {"fraud-scorer": 30, "chargeback-predictor": 30, "query-ranker": 45,
+          "toxicity-classifier": 60}  # fmt: skip
 
 
 PROFILES = (
@@ -112,6 +124,32 @@ def demo_events(now: int, seed: int = 7, days: int = 365) -> Iterator[dict[str, 
     rng = random.Random(seed)
     for profile in PROFILES:
         yield from _model_history(rng, profile, now - days * DAY, now)
+        every = DRILLS.get(profile.model)
+        if every is not None:
+            yield from _drills(rng, profile, every, now - days * DAY, now)
+
+
+def _artefact(p: Profile, version: str) -> dict[str, str]:
+    """Where the version lives, as the team records it."""
+    kind = ARTIFACTS.get(p.model, "pinned")
+    if kind == "none":
+        return {}
+    if kind == "mutable":
+        return {"artifact": f"s3://ml-models/{p.team}/{p.model}/latest"}
+    pin = hashlib.sha256(f"{p.model}:{version}".encode()).hexdigest()
+    return {"artifact": f"registry.example.com/{p.team}/{p.model}:{version}",
+            "digest": f"sha256:{pin}"}  # fmt: skip
+
+
+def _drills(
+    rng: random.Random, p: Profile, every: int, start: int, end: int
+) -> Iterator[dict[str, Any]]:
+    """A production rollback drill every `every` days or so: it counts as no rollback."""
+    t = start + int(rng.uniform(0, every) * DAY)
+    while t < end:
+        yield {"type": "rollback", "model": p.model, "team": p.team, "timestamp": iso_utc(t),
+               "drill": True, "automated": True, "note": "scheduled rollback drill"}  # fmt: skip
+        t += int(rng.uniform(0.8, 1.2) * every * DAY)
 
 
 def _model_history(
@@ -123,7 +161,7 @@ def _model_history(
     while t < end:
         minor += 1
         version = f"1.{minor}.0"
-        base = {"model": p.model, "team": p.team}
+        base = {"model": p.model, "team": p.team, **_artefact(p, version)}
         # Staging first: sometimes it catches the problem, which is what staging is for.
         yield {
             **base,
@@ -188,5 +226,5 @@ def _rollback(rng: random.Random, p: Profile, previous: str | None, at: int) -> 
     if previous is None:
         return {**event, "type": "rollback"}
     if rng.random() < 0.35:  # re-deploying the previous version: an inferred rollback
-        return {**event, "type": "deployment", "version": previous}
+        return {**event, "type": "deployment", "version": previous, **_artefact(p, previous)}
     return {**event, "type": "rollback", "version": previous}

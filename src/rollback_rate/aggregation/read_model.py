@@ -9,15 +9,18 @@ commit. Nothing here writes, and nothing above it writes SQL: the façade asks h
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import exists, select
 
+from rollback_rate.aggregation.advice import AdviceCounts, advice_counts
 from rollback_rate.aggregation.audit import AuditPage, AuditQuery, audit_page
 from rollback_rate.aggregation.export import ExportQuery, exported_records
 from rollback_rate.aggregation.failures import FailedRollbacks, failed_rollbacks
 from rollback_rate.aggregation.gauges import StreamGauge, stream_gauges
+from rollback_rate.aggregation.outcomes import OutcomeTally, settled_outcomes
 from rollback_rate.aggregation.query import ReportQuery
+from rollback_rate.aggregation.readiness import ReadinessQuery, ReadinessRow, readiness_rows
 from rollback_rate.aggregation.rollbacks import (
     RolledBackDeployment,
     delay_histogram,
@@ -79,6 +82,26 @@ class ReadModel:
             previous=previous,
             stream_names=names,
         )
+
+    def advice_counts(self, query: ReportQuery) -> tuple[AdviceCounts, AdviceCounts | None]:
+        """The query's counted rollbacks per cause (with the events behind them and their
+        exposure) and per cause in the period before: overall, and by `query.by` when
+        it groups (else None)."""
+        with self.database.snapshot() as conn:
+            overall = advice_counts(conn, replace(query, by=()))
+            return overall, advice_counts(conn, query) if query.by else None
+
+    def readiness(self, query: ReadinessQuery) -> list[ReadinessRow]:
+        """The readiness facts of every live stream the query matches."""
+        with self.database.snapshot() as conn:
+            return readiness_rows(conn, query)
+
+    def outcomes(
+        self, spans: Sequence[tuple[int, int]], window: int, models: Sequence[str] | None = None
+    ) -> list[list[OutcomeTally]]:
+        """The outcomes known in each (start, end] span, per model, environment and team."""
+        with self.database.snapshot() as conn:
+            return [settled_outcomes(conn, start, end, window, models) for start, end in spans]
 
     def models(self, query: ReportQuery) -> tuple[dict[Key, Counts], list[StreamRow]]:
         """Tallies per (model, environment) and the streams' rows, in one snapshot."""

@@ -120,7 +120,7 @@ def _count(
 # interleave streams in the table. `deployed_at + 0` takes that index out of its choices.
 
 
-def _within(query: ReportQuery) -> ColumnElement[bool]:
+def within_window(query: ReportQuery) -> ColumnElement[bool]:
     # Rule 5: rolled back by as_of, at most `window` after the deployment (the edge counts).
     return and_(
         dep.c.rolled_back_at <= query.as_of,
@@ -180,7 +180,7 @@ def _count_rollbacks(
 ) -> None:
     # The rolled-back few, which the rolled_back_at index finds and covers.
     closed_by = query.as_of - query.window
-    within = _within(query)
+    within = within_window(query)
     late = dep.c.rolled_back_at - dep.c.deployed_at > query.window
     figures = [
         _flag(within),
@@ -224,7 +224,7 @@ def _count_fixed_forward(
     fixed_within = and_(
         dep.c.fixed_forward_at <= query.as_of,
         dep.c.fixed_forward_at - dep.c.deployed_at <= query.window,
-        not_(and_(dep.c.rolled_back_at.is_not(None), _within(query))),
+        not_(and_(dep.c.rolled_back_at.is_not(None), within_window(query))),
     )
     figures = [func.count(), _flag(dep.c.deployed_at > query.as_of - query.window)]
     where = [
@@ -241,7 +241,7 @@ def _count_causes(
     conn: Connection, query: ReportQuery, dims: Sequence[str], groups: dict[Key, Counts]
 ) -> None:
     cause = func.coalesce(dep.c.rollback_cause, "unspecified")
-    where = [*report_filters(dep, "deployed_at", query, indexed=False), _within(query)]
+    where = [*report_filters(dep, "deployed_at", query, indexed=False), within_window(query)]
     statement = grouped(dep, dims, [func.count()], where, extra_keys=[cause])
     for row in conn.execute(statement):
         counts = groups.setdefault(tuple(row[: len(dims)]), Counts())
@@ -257,7 +257,7 @@ def _count_exposure(
     # window and their summed exposure (rollback time minus deployment time).
     detail = [dep.c.stream_id, dep.c.team, dep.c.rollback_automated]
     figures = [func.count(), func.sum(dep.c.rolled_back_at - dep.c.deployed_at)]
-    where = [*report_filters(dep, "deployed_at", query, indexed=False), _within(query)]
+    where = [*report_filters(dep, "deployed_at", query, indexed=False), within_window(query)]
     statement = grouped(dep, dims, figures, where, extra_keys=detail)
     for row in conn.execute(statement):
         counts = groups.setdefault(tuple(row[: len(dims)]), Counts())
@@ -285,7 +285,7 @@ def _median_time_to_rollback(
             func.count().over(partition_by=keys or None).label("n"),
         )
         .select_from(source)
-        .where(*report_filters(dep, "deployed_at", query, indexed=False), _within(query))
+        .where(*report_filters(dep, "deployed_at", query, indexed=False), within_window(query))
         .subquery()
     )
     middle = and_(ranked.c.rn >= (ranked.c.n + 1) // 2, ranked.c.rn <= (ranked.c.n + 2) // 2)

@@ -11,7 +11,19 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from rollback_rate.cli import database, demo, importing, record, report, serve, sync, tokens
+from rollback_rate.cli import (
+    advise,
+    alerts,
+    database,
+    demo,
+    importing,
+    readiness,
+    record,
+    report,
+    serve,
+    sync,
+    tokens,
+)
 from rollback_rate.cli import webhooks as webhook_secrets
 from rollback_rate.cli.context import CliState
 from rollback_rate.cli.corrections import amend, void
@@ -59,11 +71,21 @@ def _root(
             "(default: a SQLite file in the user data directory).",
         ),
     ] = None,
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            envvar="ROLLBACK_RATE_CONFIG",
+            help="TOML config file: cost model, readiness, advice, taxonomy, alert rules "
+            "(docs/config.example.toml shows every key).",
+        ),
+    ] = None,
 ) -> None:
     if isinstance(ctx.obj, CliState):  # prepared by the caller (tests)
         ctx.obj.db_url = db if db is not None else ctx.obj.db_url
+        ctx.obj.config_path = config if config is not None else ctx.obj.config_path
     else:
-        ctx.obj = CliState(db)
+        ctx.obj = CliState(db, config or None)
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -74,12 +96,15 @@ app.command()(report.check)
 app.command()(void)
 app.command()(amend)
 app.command("export")(export_log)
+app.command()(advise.advise)
+app.command()(readiness.readiness)
 app.command()(demo.demo)
 app.add_typer(database.db_app, name="db")
 app.command()(serve.serve)
 app.add_typer(tokens.tokens_app, name="tokens")
 app.add_typer(webhook_secrets.webhooks_app, name="webhooks")
 app.add_typer(sync.sync_app, name="sync")
+app.add_typer(alerts.alerts_app, name="alerts")
 
 
 def main() -> None:

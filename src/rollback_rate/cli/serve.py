@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from rollback_rate.cli.context import open_ledger
+from rollback_rate.cli.context import open_ledger, state
 from rollback_rate.errors import RollbackRateError
 
 FACTORY = "rollback_rate.service.app:app_from_env"
@@ -41,8 +41,9 @@ def serve(
     """Serve the HTTP API (docs at /docs, schema at /openapi.json) with Uvicorn.
 
     Configuration comes from ROLLBACK_RATE_* environment variables (ROLLBACK_RATE_DB,
-    ROLLBACK_RATE_MAX_BODY, ROLLBACK_RATE_NO_AUTH, ...); the flags above set them for
-    every worker process.
+    ROLLBACK_RATE_CONFIG, ROLLBACK_RATE_MAX_BODY, ROLLBACK_RATE_NO_AUTH, ...); the flags
+    above and the global --db and --config set them for every worker process. A bad
+    config file stops it before it binds (exit code 2).
     """
     import uvicorn
 
@@ -55,6 +56,9 @@ def serve(
             "the port could read and write data; bind to 127.0.0.1 or create a token with "
             "`rollback-rate tokens create`"
         )
+    config_path = state(ctx).config_path
+    if config_path:  # workers read it from the environment, whatever their directory
+        os.environ["ROLLBACK_RATE_CONFIG"] = os.path.abspath(config_path)
     ledger = open_ledger(ctx)
     os.environ["ROLLBACK_RATE_DB"] = ledger.url
     os.environ["ROLLBACK_RATE_NO_AUTH"] = "1" if no_auth else "0"

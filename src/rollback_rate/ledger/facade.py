@@ -20,6 +20,8 @@ from rollback_rate.aggregation import (
     AuditPage,
     AuditQuery,
     ExportQuery,
+    OutcomeTally,
+    ReadinessQuery,
     ReadModel,
     ReportQuery,
     StreamPosition,
@@ -29,6 +31,7 @@ from rollback_rate.config import Config
 from rollback_rate.errors import InvalidOption
 from rollback_rate.events import EventRecord
 from rollback_rate.events.model import CORRECTIONS
+from rollback_rate.ledger.alert_log import AlertLog
 from rollback_rate.ledger.commits import Committed, Subscriber, notify
 from rollback_rate.ledger.errors import database_errors
 from rollback_rate.ledger.group_commit import MAX_GROUPED_EVENTS, GroupCommitter
@@ -45,9 +48,14 @@ from rollback_rate.ledger.writes import (
     write_groups,
 )
 from rollback_rate.metrics import (
+    AdviceReport,
+    ReadinessReport,
     Report,
     StreamFigures,
     SummarySettings,
+    advice_query,
+    build_advice,
+    build_readiness,
     build_report,
     models_overview,
     stream_figures,
@@ -308,6 +316,31 @@ class Ledger:
         return build_report(query, counts, settings)
 
     @_translated
+    def advice(self, query: ReportQuery) -> AdviceReport:
+        """Where to invest: the causes of the query's counted rollbacks, ranked by estimated
+        cost (with a cost model) or count, overall and by `query.by` (team or model), each
+        against the period of equal length before; `since` defaults to 90 days before
+        `until` or `as_of`. The taxonomy and `min_rollbacks` come from the config."""
+        config = self.config
+        query = advice_query(query)
+        overall, grouped = ReadModel(self.database).advice_counts(query)
+        return build_advice(query, overall, grouped, config.cause_taxonomy(),
+                            config.advice.min_rollbacks, config.cost)  # fmt: skip
+
+    @_translated
+    def readiness(
+        self, query: ReadinessQuery | None = None, *, now: int | None = None
+    ) -> ReadinessReport:
+        """Could each live stream the query matches roll back safely now (or at `now`,
+        UTC microseconds, for the exercise check; the stacks are always the latest)?
+        `[readiness] max_days_since_exercised` comes from the config."""
+        query = query or ReadinessQuery()
+        rows = ReadModel(self.database).readiness(query)
+        moment = now_micros() if now is None else now
+        return build_readiness(query, rows, moment,
+                               self.config.readiness.max_days_since_exercised)  # fmt: skip
+
+    @_translated
     def models(self, query: ReportQuery) -> dict[str, Any]:
         """Per model and environment: live version, last deployment and rollback, rate."""
         counts, rows = ReadModel(self.database).models(query)
@@ -364,6 +397,22 @@ class Ledger:
     def is_empty(self) -> bool:
         """No event was ever recorded."""
         return ReadModel(self.database).is_empty()
+
+    @_translated
+    def outcomes(
+        self, spans: Sequence[tuple[int, int]], window: int, models: Iterable[str] | None = None
+    ) -> list[list[OutcomeTally]]:
+        """For each (start, end] span (UTC microseconds): the outcomes that became known in
+        it (a rollback within `window`, or a window closed without one), per model,
+        environment and team, with the rollback events behind the failures; of `models`
+        (None: all). What rate alerts watch."""
+        wanted = None if models is None else sorted(set(models))
+        return ReadModel(self.database).outcomes(spans, window, wanted)
+
+    @property
+    def alert_log(self) -> AlertLog:
+        """Alert delivery state in this database: claims, leases, sent and failed alerts."""
+        return AlertLog(lambda: self.database)
 
     # ------------------------------------------------------------------ tokens, secrets
 

@@ -1,18 +1,30 @@
 """Rates, intervals and bands: pure functions of the counts the read model gives."""
 
+from rollback_rate.metrics.advice_report import AdviceReport, advice_query, build_advice
 from rollback_rate.metrics.gauges import StreamFigures, stream_figures
 from rollback_rate.metrics.models import models_overview
+from rollback_rate.metrics.readiness_report import (
+    ReadinessReport,
+    StreamReadiness,
+    build_readiness,
+)
 from rollback_rate.metrics.report import Report, build_report
 from rollback_rate.metrics.stats import Z_95, band, rate_pct, wilson_interval_pct
 from rollback_rate.metrics.summary import Summary, SummarySettings, summarise
 
 __all__ = [
     "Z_95",
+    "AdviceReport",
+    "ReadinessReport",
     "Report",
     "StreamFigures",
+    "StreamReadiness",
     "Summary",
     "SummarySettings",
+    "advice_query",
     "band",
+    "build_advice",
+    "build_readiness",
     "build_report",
     "models_overview",
     "rate_pct",

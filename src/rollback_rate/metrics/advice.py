@@ -45,7 +45,7 @@ class AdviceInput:
 
     rollbacks: int
     causes: Sequence[CauseCount]
-    scope: Mapping[str, str] = field(default_factory=dict)  # {} overall, {"team": "risk"}
+    scope: Mapping[str, str | None] = field(default_factory=dict)  # {} overall, {"team": "risk"}
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ class Finding:
 
 @dataclass(frozen=True)
 class Advice:
-    scope: Mapping[str, str]
+    scope: Mapping[str, str | None]
     rollbacks: int
     min_rollbacks: int
     sufficient: bool

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from rollback_rate.errors import InvalidOption
 from rollback_rate.metrics import Report
-from rollback_rate.render.rows import COLUMNS, hours, pct, report_rows
+from rollback_rate.render.rows import columns, hours, money, pct, report_rows
 
 
 def render_json(report: Report) -> str:
@@ -23,14 +23,17 @@ def render_json(report: Report) -> str:
 
 def render_csv(report: Report) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")
+    writer = csv.DictWriter(
+        buffer, fieldnames=columns(report), lineterminator="\n", extrasaction="ignore"
+    )
     writer.writeheader()
     writer.writerows(report_rows(report))
     return buffer.getvalue()
 
 
-def _cells(row: dict[str, Any]) -> list[str]:
+def _cells(row: dict[str, Any], costed: bool) -> list[str]:
     ci = "n/a" if row["ci95_low"] is None else f"{row['ci95_low']:.1f}-{row['ci95_high']:.1f}%"
+    cost = [money(row["cost_currency"], row["cost_total"])] if costed else []
     return [
         str(row["label"]),
         str(row["deployments"]),
@@ -44,6 +47,7 @@ def _cells(row: dict[str, Any]) -> list[str]:
         str(row["late_rollbacks"]),
         str(row["orphan_rollbacks"]),
         hours(row["median_hours_to_rollback"]),
+        *cost,
         _top_causes(str(row["root_causes"])),
     ]
 
@@ -69,6 +73,13 @@ HEADERS = [
     "median to rollback",
     "root causes",
 ]
+COST_HEADER = "est. cost"  # before root causes, with a cost model only
+
+
+def _headers(report: Report) -> list[str]:
+    if report.overall.cost is None:
+        return HEADERS
+    return [*HEADERS[:-1], COST_HEADER, HEADERS[-1]]
 
 
 def headline(report: Report) -> str:
@@ -87,27 +98,32 @@ def headline(report: Report) -> str:
     low, high = s.ci95 or (0.0, 0.0)
     failed = report.failed_rollbacks.count
     warning = f" {failed} rollback(s) FAILED: those models could not be restored." if failed else ""
+    cost = "" if s.cost is None else (
+        f" Estimated cost of those rollbacks: {money(s.cost['currency'], s.cost['total'])}."
+    )  # fmt: skip
     return (
         f"Model Rollback Rate {s.rollback_rate:.1f}% ({s.band}; 95% CI {low:.1f}-{high:.1f}%): "
         f"{s.rollbacks} of {s.settled} settled deployments rolled back within the "
-        f"{window}; {s.pending} pending, {s.deployments} deployed.{warning}"
+        f"{window}; {s.pending} pending, {s.deployments} deployed.{cost}{warning}"
     )
 
 
 def render_markdown(report: Report) -> str:
-    lines = [headline(report), "", "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
+    headers = _headers(report)
+    lines = [headline(report), "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for row in report_rows(report):
-        cells = [cell.replace("|", "\\|") for cell in _cells(row)]
+        cells = [cell.replace("|", "\\|") for cell in _cells(row, len(headers) > len(HEADERS))]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 def render_table(report: Report) -> str:
-    table = Table(*HEADERS, title=headline(report), title_justify="left")
+    headers = _headers(report)
+    table = Table(*headers, title=headline(report), title_justify="left")
     for row in report_rows(report):
         # Text, not markup: a model named '[red]x' must print as written.
         table.add_row(
-            *(Text(cell) for cell in _cells(row)),
+            *(Text(cell) for cell in _cells(row, len(headers) > len(HEADERS))),
             style="bold" if row["scope"] == "overall" else None,
         )
     console = Console(file=io.StringIO(), width=200, record=True, force_terminal=False)

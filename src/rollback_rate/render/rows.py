@@ -25,6 +25,13 @@ METRIC_COLUMNS = (
     "root_causes",
 )
 COLUMNS = KEY_COLUMNS + METRIC_COLUMNS
+# Only with a cost model (issue 10): without one the CSV keeps exactly COLUMNS.
+COST_COLUMNS = ("cost_currency", "cost_total", "cost_degraded", "cost_triage", "cost_fixed")
+
+
+def columns(report: Report) -> tuple[str, ...]:
+    """The CSV columns of this report: COLUMNS, and COST_COLUMNS when it is costed."""
+    return COLUMNS + (COST_COLUMNS if report.overall.cost is not None else ())
 
 
 def report_rows(report: Report) -> Iterator[dict[str, Any]]:
@@ -41,9 +48,16 @@ def _row(key: dict[str, Any], summary: Summary, name: str) -> dict[str, Any]:
     data = summary.as_dict()
     low, high = data.pop("ci95") or (None, None)
     causes = ";".join(f"{c['cause']}:{c['count']}" for c in data.pop("root_causes"))
+    cost = data.pop("cost", None) or {}
+    data.update({f"cost_{part}": cost.get(part) for part in
+                 ("currency", "total", "degraded", "triage", "fixed")})  # fmt: skip
     row = {column: key.get(column) for column in KEY_COLUMNS}
     row.update(data, ci95_low=low, ci95_high=high, root_causes=causes, label=name)
     return row
+
+
+def money(currency: str | None, amount: float | None) -> str:
+    return "n/a" if currency is None or amount is None else f"{currency} {amount:,.2f}"
 
 
 def pct(value: float | None) -> str:

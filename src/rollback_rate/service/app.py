@@ -6,16 +6,26 @@ so any number of processes on one PostgreSQL answer alike.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, disable_created_metrics
 from prometheus_client.process_collector import ProcessCollector
 
 from rollback_rate import __version__
+from rollback_rate.errors import RollbackRateError
 from rollback_rate.ledger import Ledger
-from rollback_rate.service import pages, routes_events, routes_ops, routes_report, webhooks
+from rollback_rate.service import (
+    pages,
+    routes_action,
+    routes_events,
+    routes_ops,
+    routes_report,
+    webhooks,
+)
 from rollback_rate.service.auth import TokenCache
 from rollback_rate.service.errors import install_error_handlers
 from rollback_rate.service.middleware import (
@@ -25,6 +35,9 @@ from rollback_rate.service.middleware import (
 )
 from rollback_rate.service.observability import LedgerCollector, RequestMetrics
 from rollback_rate.service.settings import Settings
+
+if TYPE_CHECKING:
+    from rollback_rate.alerts.worker import AlertWorker
 
 DESCRIPTION = """\
 Model Rollback Rate over HTTP: ingest deployment and rollback events, read reports.
@@ -39,11 +52,18 @@ metrics), `admin` (everything). Errors always have the shape
 def create_app(settings: Settings, ledger: Ledger | None = None) -> FastAPI:
     """Build one app over `settings.db_url` (or the given ledger, which it then closes
     at shutdown too); the database is opened on first use."""
-    ledger = ledger or Ledger(settings.db_url, group_commit=settings.group_commit)
+    ledger = ledger or Ledger(
+        settings.db_url, group_commit=settings.group_commit, config=settings.config
+    )
+    alerts = _alert_worker(ledger)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if alerts is not None:
+            alerts.start()
         yield
+        if alerts is not None:
+            alerts.stop()
         ledger.close()
 
     app = FastAPI(
@@ -64,10 +84,12 @@ def create_app(settings: Settings, ledger: Ledger | None = None) -> FastAPI:
     app.state.ledger = ledger
     app.state.tokens = TokenCache(settings.token_cache_seconds)
     app.state.registry = registry
+    app.state.alerts = alerts
 
     install_error_handlers(app)
     app.include_router(routes_events.router)
     app.include_router(routes_report.router)
+    app.include_router(routes_action.router)
     app.include_router(routes_ops.router)
     app.include_router(webhooks.router)
     app.include_router(pages.router)
@@ -80,7 +102,26 @@ def create_app(settings: Settings, ledger: Ledger | None = None) -> FastAPI:
     return app
 
 
+def _alert_worker(ledger: Ledger) -> AlertWorker | None:
+    """With alert rules in the config: the alerter on its own thread, told of every commit
+    by the ledger's hook and running the rules every `[alerts] interval` (issue 10)."""
+    if not ledger.config.alert_rules:
+        return None
+    from rollback_rate.alerts.alerter import Alerter
+    from rollback_rate.alerts.worker import AlertWorker
+
+    worker = AlertWorker(Alerter(ledger), ledger.config.alerts.interval_micros / 1_000_000)
+    ledger.subscribe(worker.submit)
+    return worker
+
+
 def app_from_env() -> FastAPI:
     """Uvicorn factory (`rollback_rate.service.app:app_from_env --factory`): every worker
-    process builds its app from the same `ROLLBACK_RATE_*` environment."""
-    return create_app(Settings.from_env())
+    process builds its app from the same `ROLLBACK_RATE_*` environment. A bad setting or
+    config file is one line on stderr and exit code 2: the process refuses to start."""
+    try:
+        settings = Settings.from_env()
+    except RollbackRateError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    return create_app(settings)

@@ -16,6 +16,7 @@ from prometheus_client.registry import Collector
 
 from rollback_rate.errors import RollbackRateError
 from rollback_rate.ledger import Ledger
+from rollback_rate.metrics.readiness import VERDICTS
 from rollback_rate.timeutil import parse_window
 
 log = logging.getLogger("rollback_rate.service")
@@ -52,6 +53,10 @@ class LedgerCollector(Collector):
     over the report window, and all-time recorded deployments and rollbacks (counters,
     monotonic because the event log is append-only). Read from the ledger's per-stream
     figures, which never count the event log: a scrape stays cheap at any size.
+
+    And per live stream its rollback readiness (issue 10), as a state set: one series per
+    verdict, 1 for the stream's verdict and 0 for the others, so `sum by (verdict)`
+    counts streams and `rollback_rate_readiness{verdict="not_ready"} == 1` alerts.
     """
 
     def __init__(self, ledger: Ledger, window: str) -> None:
@@ -115,4 +120,18 @@ class LedgerCollector(Collector):
                     counters[kind].add_metric([*labels, "false"], everything - automated)
                 if automated:
                     counters[kind].add_metric([*labels, "true"], automated)
-        return [rate, pending, settled, *counters.values()]
+        return [rate, pending, settled, *counters.values(), self._readiness()]
+
+    def _readiness(self) -> Metric:
+        family = GaugeMetricFamily(
+            "rollback_rate_readiness",
+            "Rollback readiness per live stream: 1 for its verdict (ready, at_risk, "
+            "not_ready), 0 for the others.",
+            labels=[*_PAIR, "verdict"],
+        )
+        for stream in self._ledger.readiness().streams:
+            facts = stream.readiness.facts
+            for verdict in VERDICTS:
+                value = 1 if stream.verdict == verdict else 0
+                family.add_metric([facts.model, facts.environment, verdict], value)
+        return family

@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from rollback_rate.config import CONFIG_ENV, Config, load_config
 from rollback_rate.errors import InvalidOption
 from rollback_rate.store.database import default_url
 from rollback_rate.timeutil import parse_window
@@ -35,6 +36,7 @@ class Settings:
     metrics_window: str = "7d"
     max_batch: int = MAX_BATCH
     group_commit: bool = True
+    config: Config = field(default_factory=Config.default)  # the file ROLLBACK_RATE_CONFIG names
 
     def __post_init__(self) -> None:
         if self.max_body < 1:
@@ -54,6 +56,7 @@ class Settings:
             access_log=parse_flag(env, "ROLLBACK_RATE_ACCESS_LOG", True),
             metrics_window=env.get("ROLLBACK_RATE_METRICS_WINDOW") or "7d",
             group_commit=parse_flag(env, "ROLLBACK_RATE_GROUP_COMMIT", True),
+            config=load_config(env.get(CONFIG_ENV) or None),
         )
 
 

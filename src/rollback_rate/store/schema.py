@@ -231,3 +231,41 @@ webhook_secrets = Table(
     Column("secret", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
 )
+
+# Alert rules' last observed state per subject (a stream's rate or readiness verdict), so a
+# crossing or a drop is noticed once, by whichever process observes it first; `episode`
+# counts the alerts it has fired.
+alert_states = Table(
+    "alert_states",
+    metadata,
+    Column("rule", Text, primary_key=True),
+    Column("subject", Text, primary_key=True),
+    Column("value", Text),  # JSON; NULL until first observed
+    Column("observed_at", BigInteger),
+    Column("episode", Integer, nullable=False, server_default="0"),
+)
+
+# The outbox of alerts: one row per (rule, alert key), inserted by the process that noticed
+# the alert (INSERT ... ON CONFLICT DO NOTHING: only one can), leased while it is sent,
+# then `sent`, or `failed` after its last attempt.
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("rule", Text, primary_key=True),
+    Column("alert_key", Text, primary_key=True),
+    Column("payload", Text, nullable=False),  # the generic alert object, JSON
+    Column("status", String(20), nullable=False),  # pending, sent, failed
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("created_at", BigInteger, nullable=False),
+    Column("next_attempt_at", BigInteger, nullable=False),
+    Column("lease_owner", String(100)),
+    Column("lease_until", BigInteger),
+    Column("sent_at", BigInteger),
+    Column("last_error", Text),
+    Index(
+        "ix_alert_deliveries_due",
+        "next_attempt_at",
+        sqlite_where=text("status = 'pending'"),
+        postgresql_where=text("status = 'pending'"),
+    ),
+)
