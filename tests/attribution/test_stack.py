@@ -1,6 +1,5 @@
 """Hand-computed cases for every attribution rule of issue 2, on the pure stack."""
 
-
 from rollback_rate.attribution import (
     Deployed,
     Orphaned,
