@@ -6,6 +6,7 @@ so any number of processes on one PostgreSQL answer alike.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,7 +17,7 @@ from prometheus_client.process_collector import ProcessCollector
 from rollback_rate import __version__
 from rollback_rate.ledger import Ledger
 from rollback_rate.service import routes_events, routes_ops, routes_report, webhooks
-from rollback_rate.service.auth import TokenCache
+from rollback_rate.service.auth import NO_AUTH_WARNING, TokenCache
 from rollback_rate.service.errors import install_error_handlers
 from rollback_rate.service.middleware import (
     AccessMiddleware,
@@ -25,6 +26,8 @@ from rollback_rate.service.middleware import (
 )
 from rollback_rate.service.observability import LedgerCollector, RequestMetrics
 from rollback_rate.service.settings import Settings
+
+log = logging.getLogger("rollback_rate.service")
 
 DESCRIPTION = """\
 Model Rollback Rate over HTTP: ingest deployment and rollback events, read reports.
@@ -43,6 +46,8 @@ def create_app(settings: Settings, ledger: Ledger | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if settings.no_auth:  # whoever started the app: serve, or Uvicorn on the factory
+            log.warning(NO_AUTH_WARNING)
         yield
         ledger.close()
 

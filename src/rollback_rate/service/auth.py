@@ -17,10 +17,15 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from rollback_rate.ledger import SCOPES, Ledger, TokenInfo, hash_token
 from rollback_rate.service.errors import ApiError
+from rollback_rate.service.settings import is_loopback
 
 _bearer = HTTPBearer(auto_error=False, description="An API token: `rr_...`")
 _TOUCH_EVERY = 60_000_000  # µs: last_used_at is precise to a minute, not a write per call
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
+NO_AUTH_WARNING = (
+    "WARNING: ROLLBACK_RATE_NO_AUTH: the API accepts and serves data WITHOUT ANY TOKEN, "
+    "to loopback clients only; for local demos, never expose this process to a network"
+)
 
 
 class TokenCache:
@@ -55,6 +60,34 @@ class TokenCache:
         return info
 
 
+def refuse_unless_loopback(request: Request) -> None:
+    """No-auth mode serves this machine only: a request that reached a non-loopback
+    address, came from one, or came through a proxy (it names the client it forwards)
+    gets 403. The rule lives here, not only in `serve`, because the documented factory
+    (`uvicorn --factory rollback_rate.service.app:app_from_env`) bypasses `serve` (issue 9).
+    """
+    server, client = request.scope.get("server"), request.scope.get("client")
+    headers = request.headers
+    proxied = "x-forwarded-for" in headers or "forwarded" in headers
+    if server is None and client is None:  # a Unix socket: this machine only
+        local = True
+    else:
+        local = (
+            server is not None
+            and is_loopback(str(server[0]))
+            and client is not None
+            and is_loopback(str(client[0]))
+        )
+    if not local or proxied:
+        raise ApiError(
+            403,
+            "forbidden",
+            "this server runs without tokens (ROLLBACK_RATE_NO_AUTH=1 or --no-auth), so it "
+            "answers loopback clients on a loopback address only; bind to 127.0.0.1, or "
+            "create a token with `rollback-rate tokens create` and turn no-auth off",
+        )
+
+
 def require_scope(scope: str) -> Callable[..., TokenInfo | None]:
     """A dependency that admits only a valid, unrevoked token granting `scope`.
 
@@ -69,6 +102,7 @@ def require_scope(scope: str) -> Callable[..., TokenInfo | None]:
         credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
     ) -> TokenInfo | None:
         if request.app.state.settings.no_auth:
+            refuse_unless_loopback(request)
             return None
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise ApiError(

@@ -6,6 +6,7 @@ worker processes started by Uvicorn see the same configuration as the parent.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -78,3 +79,17 @@ def parse_flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     if value in _FALSE:
         return False
     raise InvalidOption(f"{name}={raw!r} is not a boolean; use 1/0, true/false")
+
+
+def is_loopback(host: str | None) -> bool:
+    """`host` (an address, or `localhost`) reaches only this machine."""
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1
+    return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))
