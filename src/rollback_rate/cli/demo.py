@@ -33,9 +33,8 @@ def demo(
     now = now_micros()
     raws = ((f"demo event {i}", raw) for i, raw in enumerate(demo_events(now, seed)))
     result = ledger.record_stream(raws)
-    typer.echo(f"loaded {result.stored} events into {state(ctx).db_url}\n")
+    shown = ledger.printable_url  # issue 9: never print a password
+    typer.echo(f"loaded {result.stored} events into {shown}\n")
     query = parse_query(window="7d", as_of=iso_utc(now), by=by)
     typer.echo(render(ledger.report(query), "table"))
-    typer.echo(
-        f"Explore it:  rollback-rate --db {state(ctx).db_url} report --by model --period month"
-    )
+    typer.echo(f"Explore it:  rollback-rate --db {shown} report --by model --period month")

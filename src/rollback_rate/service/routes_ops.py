@@ -16,6 +16,7 @@ from rollback_rate.service.routes_events import json_response
 
 router = APIRouter(tags=["operations"])
 log = logging.getLogger("rollback_rate.service")
+_RETRY = {"Retry-After": "1"}
 
 
 @router.get("/healthz", summary="Liveness: the process serves requests")
@@ -35,7 +36,9 @@ def readyz(request: Request) -> Response:
         request.app.state.ledger.ping()
     except RollbackRateError as exc:
         log.warning("readyz: %s", exc)
-        return error_response(503, "database_unavailable", "the database is not reachable")
+        return error_response(
+            503, "database_unavailable", "the database is not reachable", (), _RETRY
+        )
     return json_response({"status": "ready"})
 
 
