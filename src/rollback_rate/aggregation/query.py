@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import permutations
 
 from rollback_rate.errors import InvalidOption
 from rollback_rate.timeutil import now_micros, parse_timestamp, parse_window
 
 DIMENSIONS = ("model", "environment", "team")
 PERIODS = ("week", "month")
+# `by`: one to three distinct dimensions, comma-separated, nothing else (the OpenAPI
+# schema carries this very pattern; issue 9).
+BY_PATTERN = (
+    "^("
+    + "|".join(",".join(names) for size in (1, 2, 3) for names in permutations(DIMENSIONS, size))
+    + ")$"
+)
+# A name filter: what the event contract accepts as a name (1 to 200 characters, no NUL).
+NAME_PATTERN = "^[^\\x00]+$"
+NAME_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,31 @@ class ReportQuery:
             )
         if self.window <= 0:
             raise InvalidOption("window must be longer than zero", "window")
+        for option in ("model", "environment", "team"):
+            check_name(getattr(self, option), option)
+
+
+def check_name(value: str | None, option: str) -> None:
+    """A name filter the database can compare: 1 to 200 characters, no NUL."""
+    if value is None:
+        return
+    if not 1 <= len(value) <= NAME_MAX or "\x00" in value:
+        raise InvalidOption(
+            f"{option} {value[:40]!r} is not a name: 1 to {NAME_MAX} characters, no NUL", option
+        )
+
+
+def parse_by(text: str) -> tuple[str, ...]:
+    """`model`, `model,team`: distinct dimensions, comma-separated, no spaces."""
+    parts = tuple(text.split(","))
+    unknown = [part for part in parts if part not in DIMENSIONS]
+    if unknown:
+        raise InvalidOption(
+            f"by {', '.join(map(repr, unknown))} is not one of {', '.join(DIMENSIONS)} "
+            "(comma-separated, e.g. model,team)",
+            "by",
+        )
+    return parts
 
 
 def parse_query(
@@ -55,13 +91,13 @@ def parse_query(
 ) -> ReportQuery:
     """Option text (CLI flags, HTTP query parameters) to a query; one parser for both."""
     return ReportQuery(
-        as_of=parse_timestamp(as_of, "as_of") if as_of else now_micros(),
+        as_of=parse_timestamp(as_of, "as_of") if as_of is not None else now_micros(),
         window=parse_window(window),
-        by=tuple(part.strip() for part in by.split(",") if part.strip()) if by else (),
+        by=parse_by(by) if by is not None else (),
         period=period,
         model=model,
         environment=environment,
         team=team,
-        since=parse_timestamp(since, "since") if since else None,
-        until=parse_timestamp(until, "until") if until else None,
+        since=parse_timestamp(since, "since") if since is not None else None,
+        until=parse_timestamp(until, "until") if until is not None else None,
     )
