@@ -65,7 +65,7 @@ def create_app(settings: Settings, ledger: Ledger | None = None) -> FastAPI:
 
     app.state.settings = settings
     app.state.ledger = ledger
-    app.state.tokens = TokenCache(settings.token_cache_seconds)
+    app.state.tokens = TokenCache(settings.token_cache_seconds, settings.token_outage_seconds)
     app.state.registry = registry
 
     install_error_handlers(app)

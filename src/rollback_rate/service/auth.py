@@ -8,6 +8,7 @@ not pay a database round trip per request; a revocation takes effect within that
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -15,10 +16,12 @@ from collections.abc import Callable
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from rollback_rate.errors import DatabaseUnavailable
 from rollback_rate.ledger import SCOPES, Ledger, TokenInfo, hash_token
 from rollback_rate.service.errors import ApiError
 from rollback_rate.service.settings import is_loopback
 
+log = logging.getLogger("rollback_rate.service")
 _bearer = HTTPBearer(auto_error=False, description="An API token: `rr_...`")
 _TOUCH_EVERY = 60_000_000  # µs: last_used_at is precise to a minute, not a write per call
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
@@ -29,22 +32,33 @@ NO_AUTH_WARNING = (
 
 
 class TokenCache:
-    """token hash -> (TokenInfo, expiry); only successful lookups are cached."""
+    """token hash -> (TokenInfo, fresh until, verified at); only successful lookups are kept.
 
-    def __init__(self, ttl_seconds: float) -> None:
-        self.ttl = ttl_seconds
-        self._entries: dict[str, tuple[TokenInfo, float]] = {}
+    A token verified within `outage_seconds` is still admitted while the database cannot
+    be reached to check it again: `/metrics` can then answer `rollback_rate_database_up 0`
+    instead of a 503 (issue 9). A token revoked before the outage began is not: its next
+    lookup after the revocation dropped it.
+    """
+
+    def __init__(self, ttl_seconds: float, outage_seconds: float = 0.0) -> None:
+        self.ttl, self.outage = ttl_seconds, outage_seconds
+        self._entries: dict[str, tuple[TokenInfo, float, float]] = {}
         self._lock = threading.Lock()
 
     def lookup(self, ledger: Ledger, token: str) -> TokenInfo | None:
         key = hash_token(token)
         now = time.monotonic()
-        if self.ttl > 0:
-            with self._lock:
-                hit = self._entries.get(key)
-            if hit is not None and hit[1] > now:
+        with self._lock:
+            hit = self._entries.get(key)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        try:
+            info = ledger.find_token(token)
+        except DatabaseUnavailable:
+            if hit is not None and now - hit[2] <= self.outage:
+                log.warning("token %r admitted unchecked: the database is unreachable", hit[0].name)
                 return hit[0]
-        info = ledger.find_token(token)
+            raise
         if info is None:
             with self._lock:
                 self._entries.pop(key, None)
@@ -52,11 +66,11 @@ class TokenCache:
         wall = int(time.time() * 1_000_000)
         if info.last_used_at is None or wall - info.last_used_at >= _TOUCH_EVERY:
             ledger.touch_token(info.id, wall)
-        if self.ttl > 0:
+        if self.ttl > 0 or self.outage > 0:
             with self._lock:
                 if len(self._entries) > 10_000:  # bounded: valid tokens are few
                     self._entries.clear()
-                self._entries[key] = (info, now + self.ttl)
+                self._entries[key] = (info, now + self.ttl, now)
         return info
 
 

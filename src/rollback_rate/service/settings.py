@@ -32,6 +32,7 @@ class Settings:
     max_body: int = DEFAULT_MAX_BODY
     no_auth: bool = False
     token_cache_seconds: float = 5.0
+    token_outage_seconds: float = 300.0
     access_log: bool = True
     metrics_window: str = "7d"
     max_batch: int = MAX_BATCH
@@ -42,6 +43,8 @@ class Settings:
             raise InvalidOption("ROLLBACK_RATE_MAX_BODY must be at least 1 byte")
         if self.token_cache_seconds < 0:
             raise InvalidOption("ROLLBACK_RATE_TOKEN_CACHE_SECONDS must not be negative")
+        if self.token_outage_seconds < 0:
+            raise InvalidOption("ROLLBACK_RATE_TOKEN_OUTAGE_SECONDS must not be negative")
         parse_window(self.metrics_window)
 
     @classmethod
@@ -51,7 +54,8 @@ class Settings:
             db_url=env.get("ROLLBACK_RATE_DB") or default_url(),
             max_body=parse_size(env.get("ROLLBACK_RATE_MAX_BODY"), DEFAULT_MAX_BODY),
             no_auth=parse_flag(env, "ROLLBACK_RATE_NO_AUTH", False),
-            token_cache_seconds=float(env.get("ROLLBACK_RATE_TOKEN_CACHE_SECONDS") or 5.0),
+            token_cache_seconds=parse_seconds(env, "ROLLBACK_RATE_TOKEN_CACHE_SECONDS", 5.0),
+            token_outage_seconds=parse_seconds(env, "ROLLBACK_RATE_TOKEN_OUTAGE_SECONDS", 300.0),
             access_log=parse_flag(env, "ROLLBACK_RATE_ACCESS_LOG", True),
             metrics_window=env.get("ROLLBACK_RATE_METRICS_WINDOW") or "7d",
             group_commit=parse_flag(env, "ROLLBACK_RATE_GROUP_COMMIT", True),
@@ -67,6 +71,19 @@ def parse_size(text: str | None, default: int) -> int:
         raise InvalidOption(f"size {text!r} is not understood; use e.g. 16777216, 16MiB, 512k")
     unit = (match.group(2) or "").lower()[:1]
     return int(match.group(1)) * _UNITS.get(unit, 1)
+
+
+def parse_seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value < float("inf"):
+        raise InvalidOption(f"{name}={raw!r} is not a number of seconds (0 or more)")
+    return value
 
 
 def parse_flag(env: Mapping[str, str], name: str, default: bool) -> bool:
