@@ -47,6 +47,8 @@ _SHAPE = (
 )
 _EDGES = r"(?!0001-01-01[Tt][^+]*[+](?!00:00$))(?!9999-12-31[Tt][^-]*-(?!00:00$))"
 TIMESTAMP_PATTERN = "^" + _EDGES + _SHAPE
+# The same, a date-time only (an event's timestamp has a time and an offset).
+DATETIME_PATTERN = "^" + _EDGES + _SHAPE.replace(")?$", ")$")
 _TIMESTAMP = re.compile(TIMESTAMP_PATTERN)
 _RFC3339 = re.compile("^" + _SHAPE)
 _LOCAL_TIME = re.compile(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, disable_created_metrics
@@ -25,6 +26,7 @@ from rollback_rate.service.middleware import (
     configure_access_log,
 )
 from rollback_rate.service.observability import LedgerCollector, RequestMetrics
+from rollback_rate.service.schema import complete
 from rollback_rate.service.settings import Settings
 
 log = logging.getLogger("rollback_rate.service")
@@ -68,6 +70,12 @@ def create_app(settings: Settings, ledger: Ledger | None = None) -> FastAPI:
     app.state.tokens = TokenCache(settings.token_cache_seconds, settings.token_outage_seconds)
     app.state.registry = registry
 
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            complete(FastAPI.openapi(app))
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
     install_error_handlers(app)
     app.include_router(routes_events.router)
     app.include_router(routes_report.router)

@@ -13,8 +13,9 @@ from rollback_rate.errors import RollbackRateError
 from rollback_rate.service.auth import require_scope
 from rollback_rate.service.errors import ERROR_RESPONSES, ErrorEnvelope, error_response
 from rollback_rate.service.routes_events import json_response
+from rollback_rate.service.schema import reject_unknown_query
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], dependencies=[Depends(reject_unknown_query)])
 log = logging.getLogger("rollback_rate.service")
 _RETRY = {"Retry-After": "1"}
 

@@ -17,12 +17,16 @@ from rollback_rate.ledger import Ledger
 from rollback_rate.service.auth import require_scope
 from rollback_rate.service.errors import ERROR_RESPONSES
 from rollback_rate.service.routes_events import json_response
+from rollback_rate.service.schema import BY, NAME, PERIOD, TIMESTAMP, WINDOW, reject_unknown_query
 from rollback_rate.service.state import get_ledger
 
-router = APIRouter(prefix="/api/v1", tags=["report"])
+router = APIRouter(prefix="/api/v1", tags=["report"], dependencies=[Depends(reject_unknown_query)])
 
-Window = Annotated[str, Query(description="Observation window after each deployment: 7d, 36h.")]
-Text = Annotated[str | None, Query()]
+Window = Annotated[
+    str, Query(description="Observation window after each deployment.", json_schema_extra=WINDOW)
+]
+Text = Annotated[str | None, Query(description="Exact name.", json_schema_extra=NAME)]
+Time = Annotated[str | None, Query(json_schema_extra=TIMESTAMP)]
 
 
 class ReportResponse(BaseModel):
@@ -71,14 +75,22 @@ def get_report(
     _token: Annotated[Any, Depends(require_scope("read"))],
     ledger: Annotated[Ledger, Depends(get_ledger)],
     window: Window = "7d",
-    as_of: Annotated[str | None, Query(description="Report as of (default now).")] = None,
-    by: Annotated[str | None, Query(description="model, environment and/or team.")] = None,
-    period: Annotated[str | None, Query(description="week or month.")] = None,
+    as_of: Annotated[
+        str | None, Query(description="Default now.", json_schema_extra=TIMESTAMP)
+    ] = None,
+    by: Annotated[str | None, Query(json_schema_extra=BY)] = None,
+    period: Annotated[
+        str | None, Query(description="week or month.", json_schema_extra=PERIOD)
+    ] = None,
     model: Text = None,
     environment: Text = None,
     team: Text = None,
-    since: Annotated[str | None, Query(description="Deployments at or after.")] = None,
-    until: Annotated[str | None, Query(description="Deployments at or before.")] = None,
+    since: Annotated[
+        str | None, Query(description="Deployments at or after.", json_schema_extra=TIMESTAMP)
+    ] = None,
+    until: Annotated[
+        str | None, Query(description="Deployments at or before.", json_schema_extra=TIMESTAMP)
+    ] = None,
 ) -> Response:
     """The same options and JSON as `rollback-rate report --format json`."""
     query = parse_query(
