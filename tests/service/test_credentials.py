@@ -79,6 +79,7 @@ UNAUTHENTICATED = [
     ("GET", "/api/v1/report", {"Authorization": "Bearer rr_unknown"}),
     ("GET", "/api/v1/models", {"Authorization": "Bearer rr_unknown"}),
     ("GET", "/api/v1/events", {"Authorization": "Bearer rr_unknown"}),
+    ("GET", "/metrics", {"Authorization": "Bearer rr_unknown"}),
     ("POST", "/webhooks/cdevents", {"Authorization": "Bearer rr_unknown"}),
     ("POST", "/webhooks/argo-rollouts", {"Authorization": "Bearer rr_unknown"}),
 ]
