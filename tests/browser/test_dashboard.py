@@ -170,7 +170,9 @@ def test_sign_in_load_filter_sort_and_drill_down(db_url, db, tmp_path, browser_c
         # A shared link opens the same view; a bad filter is a located one-line error.
         page.goto(server.url + "/?as_of=yesterday")
         page.wait_for_selector("#rr-error:not([hidden])")
-        assert _text(page, "#rr-error").startswith("query.as_of: as_of 'yesterday' is not ISO")
+        assert _text(page, "#rr-error").startswith(
+            "query.as_of: as_of 'yesterday' is not an RFC 3339 time"
+        )
 
         # Drill down into the hostile model from the unfiltered table.
         page.goto(server.url + "/")

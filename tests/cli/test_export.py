@@ -236,7 +236,8 @@ def test_export_reads_the_log_a_page_at_a_time(db_url, tmp_path, monkeypatch):
         (["--type", "deploy"],
          "type 'deploy' is not one of deployment, rollback, rollback_failed, void, amend"),
         (["--since", "last week"],
-         "since 'last week' is not ISO 8601; use e.g. 2026-01-31T09:00:00Z or 2026-01-31"),
+         "since 'last week' is not an RFC 3339 time or a date; use e.g. "
+         "2026-01-31T09:00:00Z or 2026-01-31"),
         (["--output", "missing/backup.jsonl"],
          "--output missing/backup.jsonl: cannot write: No such file or directory"),
         (["--output", "."], "--output . is a directory; name a file"),

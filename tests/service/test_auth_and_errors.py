@@ -78,7 +78,9 @@ def test_revoked_token_stops_working_and_use_is_recorded(client, db):
 
 def test_no_auth_mode_admits_requests_without_token(db_url, db):
     settings = Settings(db_url=db_url, no_auth=True, access_log=False)
-    with TestClient(create_app(settings)) as client:
+    # No-auth mode serves loopback only (test_no_auth.py): a loopback client and address.
+    local = {"base_url": "http://127.0.0.1", "client": ("127.0.0.1", 50000)}
+    with TestClient(create_app(settings), **local) as client:
         assert client.post("/api/v1/events", json=event(1)).status_code == 200
         assert client.get("/api/v1/report").status_code == 200
 

@@ -6,9 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from rollback_rate.cli import app
-from rollback_rate.cli.serve import is_loopback
 from rollback_rate.errors import InvalidOption
-from rollback_rate.service.settings import Settings, parse_size
+from rollback_rate.service.settings import Settings, is_loopback, parse_size
 from tests.service.helpers import running_server
 
 runner = CliRunner()

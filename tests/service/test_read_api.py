@@ -83,6 +83,7 @@ def test_openapi_documents_the_api(client):
         "team",
         "since",
         "until",
+        "order",
     }
     assert_error(
         client.get("/api/v1/models", headers={"Authorization": "Bearer x"}), 401, "unauthorized"

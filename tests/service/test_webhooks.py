@@ -329,7 +329,8 @@ def test_argo_aborted_records_the_canary_and_an_automated_rollback(client, token
 
 def test_no_auth_admits_tokened_sources_but_still_verifies_signatures(db_url, db):
     app = create_app(Settings(db_url=db_url, no_auth=True, access_log=False))
-    with TestClient(app, raise_server_exceptions=False) as client:
+    local = {"base_url": "http://127.0.0.1", "client": ("127.0.0.1", 50000)}  # loopback only
+    with TestClient(app, raise_server_exceptions=False, **local) as client:
         body = raw("cdevents-service-deployed-v0.4.json")
         assert client.post("/webhooks/cdevents", content=body).status_code == 200
         body = raw("github-deployment-status-success.json")

@@ -11,12 +11,17 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, Select, select
 
+from rollback_rate.aggregation.query import check_name
 from rollback_rate.errors import InvalidCursor, InvalidOption
 from rollback_rate.events import EventRecord
 from rollback_rate.store.schema import events, streams
 from rollback_rate.timeutil import iso_utc
 
-_CURSOR = re.compile(r"^s(\d{1,18})$")
+# A cursor is the seq of the last event of the page before: up to 18 digits, so any
+# cursor fits a 64-bit integer (the OpenAPI schema carries this very pattern; issue 9).
+CURSOR_PATTERN = "^[0-9]{1,18}$"
+_CURSOR = re.compile(CURSOR_PATTERN)
+_LEGACY_CURSOR = re.compile(r"^s([0-9]{1,18})$")  # 0.1.0 gave out base64 of "s<seq>"
 MAX_LIMIT = 1_000
 
 
@@ -35,6 +40,8 @@ class AuditQuery:
     def __post_init__(self) -> None:
         if not 1 <= self.limit <= MAX_LIMIT:
             raise InvalidOption(f"limit must be 1 to {MAX_LIMIT} (got {self.limit})", "limit")
+        check_name(self.model, "model")
+        check_name(self.environment, "environment")
 
 
 @dataclass(frozen=True)
@@ -113,15 +120,23 @@ def record_of(values: Sequence[Any]) -> EventRecord:
 
 
 def encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"s{seq}".encode()).decode().rstrip("=")
+    return str(seq)
 
 
 def decode_cursor(cursor: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        text = ""
-    match = _CURSOR.match(text)
-    if not match:
-        raise InvalidCursor("cursor is not one this API returned", "cursor")
-    return int(match.group(1))
+    """The seq a cursor names; a cursor of the 0.1.0 form (base64 of `s<seq>`) too."""
+    if _CURSOR.fullmatch(cursor):
+        return int(cursor)
+    if len(cursor) <= 32:  # the longest cursor 0.1.0 could give out is 26 characters
+        try:
+            text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            text = ""
+        legacy = _LEGACY_CURSOR.fullmatch(text)
+        if legacy:
+            return int(legacy.group(1))
+    shown = cursor if len(cursor) <= 40 else cursor[:40] + "..."
+    raise InvalidCursor(
+        f"cursor {shown!r} is not one this API returned; pass back `next_cursor` as it is",
+        "cursor",
+    )

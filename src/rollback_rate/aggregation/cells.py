@@ -14,8 +14,9 @@ streams, far less for streams that deploy several times a week), whatever the bo
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, func, not_, select, tuple_
@@ -25,7 +26,7 @@ from rollback_rate.aggregation.query import ReportQuery
 from rollback_rate.store.schema import deployment_counts as cells
 from rollback_rate.store.schema import deployments as dep
 from rollback_rate.store.schema import streams
-from rollback_rate.timeutil import MIN_MICROS, iso_week, month, to_micros
+from rollback_rate.timeutil import MICROS_PER_DAY, MIN_MICROS, iso_week, month, to_micros
 
 Cell = tuple[str, str]  # (ISO week, month)
 
@@ -35,16 +36,14 @@ def cell_of(micros: int) -> Cell:
 
 
 def cell_bounds(cell: Cell) -> tuple[int, int]:
-    """[start, end) of a cell in UTC microseconds."""
+    """[start, end) of a cell in UTC microseconds (the end may lie past year 9999)."""
     week, month_text = cell
     iso_year, number = week.split("-W")
-    monday = date.fromisocalendar(int(iso_year), int(number), 1)
+    monday = _micros(date.fromisocalendar(int(iso_year), int(number), 1))
     year, month_number = (int(part) for part in month_text.split("-"))
-    first = date(year, month_number, 1)
-    after = date(year + month_number // 12, month_number % 12 + 1, 1)
-    start = max(monday, first)
-    end = min(monday + timedelta(days=7), after)
-    return _micros(start), _micros(end)
+    first = _micros(date(year, month_number, 1))
+    days = monthrange(year, month_number)[1]
+    return max(monday, first), min(monday + 7 * MICROS_PER_DAY, first + days * MICROS_PER_DAY)
 
 
 def _micros(day: date) -> int:
@@ -65,10 +64,14 @@ def count_deployments(
     cut = {cell_of(moment) for moment in (low, high, closed_by) if low <= moment <= high}
     first, last = cell_of(low), cell_of(high)
     totals: dict[tuple[Any, ...], list[int]] = {}
-    closed_cell = cell_of(closed_by)
+    # The cell of as_of - window, kept within the bounds: before them nothing is settled
+    # by time, after them everything is (and a huge window reaches before year 1).
+    closed_cell = cell_of(min(max(closed_by, low), high)) if closed_by >= low else None
     # Whole cells before the one holding as_of - window are settled; after it, not yet.
-    for lo, hi, settled in ((first, min(last, closed_cell), True), (max(first, closed_cell),
-                                                                      last, False)):  # fmt: skip
+    ranges = [(first, last, False)] if closed_cell is None else [
+        (first, closed_cell, True), (closed_cell, last, False)
+    ]  # fmt: skip
+    for lo, hi, settled in ranges:
         if lo > hi:
             continue
         for row in conn.execute(_whole_cells(query, dims, lo, hi, cut)):

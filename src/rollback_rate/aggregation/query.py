@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from itertools import permutations
 
 from rollback_rate.errors import InvalidOption
-from rollback_rate.timeutil import now_micros, parse_timestamp, parse_window
+from rollback_rate.timeutil import MIN_MICROS, now_micros, parse_timestamp, parse_window
 
 DIMENSIONS = ("model", "environment", "team")
 PERIODS = ("week", "month")
 ORDERS = ("name", "rate", "shrunk")  # how groups are listed
+# `by`: one to three distinct dimensions, comma-separated, nothing else (the OpenAPI
+# schema carries this very pattern; issue 9).
+BY_PATTERN = (
+    "^("
+    + "|".join(",".join(names) for size in (1, 2, 3) for names in permutations(DIMENSIONS, size))
+    + ")$"
+)
+# A name filter: what the event contract accepts as a name (1 to 200 characters, no NUL).
+NAME_PATTERN = "^[^\\x00]+$"
+NAME_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -44,18 +55,43 @@ class ReportQuery:
             raise InvalidOption("window must be longer than zero", "window")
         if self.order not in ORDERS:
             raise InvalidOption(f"order {self.order!r} is not one of {', '.join(ORDERS)}", "order")
-        if self.since is not None and self.until is not None and self.since > self.until:
-            raise InvalidOption("since is after until; swap them", "since")
+        for option in ("model", "environment", "team"):
+            check_name(getattr(self, option), option)
 
     def previous(self) -> ReportQuery | None:
         """The period of equal length just before [since, until or as_of] (None without
         since): what the overall rate is compared with."""
-        if self.since is None:
-            return None
         end = self.until if self.until is not None else self.as_of
+        if self.since is None or self.since > end:
+            return None  # no since, or nothing to compare (a since after as_of)
         length = end - self.since + 1
+        if self.since - length < MIN_MICROS:
+            return None  # a period that long before would start before year 1
         return replace(self, by=(), period=None, since=self.since - length,
                        until=self.since - 1)  # fmt: skip
+
+
+def check_name(value: str | None, option: str) -> None:
+    """A name filter the database can compare: 1 to 200 characters, no NUL."""
+    if value is None:
+        return
+    if not 1 <= len(value) <= NAME_MAX or "\x00" in value:
+        raise InvalidOption(
+            f"{option} {value[:40]!r} is not a name: 1 to {NAME_MAX} characters, no NUL", option
+        )
+
+
+def parse_by(text: str) -> tuple[str, ...]:
+    """`model`, `model,team`: distinct dimensions, comma-separated, no spaces."""
+    parts = tuple(text.split(","))
+    unknown = [part for part in parts if part not in DIMENSIONS]
+    if unknown:
+        raise InvalidOption(
+            f"by {', '.join(map(repr, unknown))} is not one of {', '.join(DIMENSIONS)} "
+            "(comma-separated, e.g. model,team)",
+            "by",
+        )
+    return parts
 
 
 def parse_query(
@@ -74,15 +110,15 @@ def parse_query(
 ) -> ReportQuery:
     """Option text (CLI flags, HTTP query parameters) to a query; one parser for both."""
     return ReportQuery(
-        as_of=parse_timestamp(as_of, "as_of") if as_of else now_micros(),
+        as_of=parse_timestamp(as_of, "as_of") if as_of is not None else now_micros(),
         window=parse_window(window),
-        by=tuple(part.strip() for part in by.split(",") if part.strip()) if by else (),
+        by=parse_by(by) if by is not None else (),
         period=period,
         model=model,
         environment=environment,
         team=team,
-        since=parse_timestamp(since, "since") if since else None,
-        until=parse_timestamp(until, "until") if until else None,
+        since=parse_timestamp(since, "since") if since is not None else None,
+        until=parse_timestamp(until, "until") if until is not None else None,
         order=order,
         repeat_within=repeat_within,
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import orjson
 from sqlalchemy import Connection, and_, func, select
 
+from rollback_rate.aggregation.query import check_name
 from rollback_rate.store.schema import deployments as dep
 from rollback_rate.store.schema import events, streams
 
@@ -27,6 +28,10 @@ class ReadinessQuery:
     model: str | None = None
     environment: str | None = None
     team: str | None = None
+
+    def __post_init__(self) -> None:
+        for option in ("model", "environment", "team"):
+            check_name(getattr(self, option), option)
 
 
 @dataclass(frozen=True)

@@ -37,15 +37,15 @@ def demo(
     now = now_micros()
     raws = ((f"demo event {i}", raw) for i, raw in enumerate(demo_events(now, seed)))
     result = ledger.record_stream(raws)
-    typer.echo(f"loaded {result.stored} events into {state(ctx).db_url}\n")
+    shown = ledger.printable_url  # issue 9: never print a password
+    typer.echo(f"loaded {result.stored} events into {shown}\n")
     query = parse_query(window="7d", as_of=iso_utc(now), by=by)
     typer.echo(render(ledger.report(query), "table"))
     typer.echo(_top_advice(ledger, iso_utc(now)))
     typer.echo(_not_ready(ledger))
-    db = state(ctx).db_url
-    typer.echo(f"Explore it:  rollback-rate --db {db} report --by model --period month")
-    typer.echo(f"             rollback-rate --db {db} advise --by team")
-    typer.echo(f"             rollback-rate --db {db} readiness")
+    typer.echo(f"Explore it:  rollback-rate --db {shown} report --by model --period month")
+    typer.echo(f"             rollback-rate --db {shown} advise --by team")
+    typer.echo(f"             rollback-rate --db {shown} readiness")
 
 
 TOP = 3  # recommendations, and not-ready streams, the demo prints

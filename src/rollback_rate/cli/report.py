@@ -20,6 +20,7 @@ from rollback_rate.cli.options import (
     Until,
     Window,
 )
+from rollback_rate.errors import InvalidOption
 from rollback_rate.ledger import SnapshotOptions
 from rollback_rate.render import render
 
@@ -46,6 +47,8 @@ def report(
     output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
 ) -> None:
     """Report Model Rollback Rate, overall and by group or period."""
+    if output is not None:
+        check_writable(output)
     if fmt == "html":
         options = SnapshotOptions(
             window=window, as_of=as_of, model=model, environment=environment, team=team,
@@ -73,8 +76,27 @@ def _write(text: str, output: Path | None) -> None:
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text)
         typer.echo(f"wrote {output}", err=True)
+
+
+def check_writable(output: Path) -> None:
+    """Refuse an --output that cannot be a file before any work is done."""
+    if output.is_dir():
+        raise InvalidOption(f"--output {output} is a directory; name a file in it", "output")
+    if not output.parent.is_dir():
+        raise InvalidOption(
+            f"--output {output}: directory {output.parent} does not exist; create it first",
+            "output",
+        )
+
+
+def write_output(output: Path, text: str) -> None:
+    """Write the rendered report; an OS refusal (permissions, a full disk) is an error line."""
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidOption(f"--output {output}: {exc.strerror or exc}", "output") from None
 
 
 def check(

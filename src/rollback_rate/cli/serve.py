@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import os
 import socket
 from typing import Annotated, Any
@@ -17,15 +16,6 @@ FACTORY = "rollback_rate.service.app:app_from_env"
 _NO_AUTH_WARNING = """\
 WARNING: --no-auth: the API accepts and serves data WITHOUT ANY TOKEN.
 WARNING: for local demos only; never expose this process to a network."""
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def serve(
@@ -47,7 +37,7 @@ def serve(
     """
     import uvicorn
 
-    from rollback_rate.service.settings import Settings, parse_flag
+    from rollback_rate.service.settings import Settings, is_loopback, parse_flag
 
     no_auth = no_auth or parse_flag(os.environ, "ROLLBACK_RATE_NO_AUTH", False)
     if no_auth and not is_loopback(host):

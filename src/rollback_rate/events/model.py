@@ -65,7 +65,7 @@ class Event(BaseModel):
     note: LongText | None = None
     target: Text | None = None
     reason: LongText | None = None
-    artifact: LongText | None = None
+    artifact: Annotated[str, Field(min_length=1, max_length=2000, pattern=_NO_NUL)] | None = None
     digest: Digest | None = None
     drill: StrictBool = False
     stage: Slug | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -20,6 +21,7 @@ from rollback_rate.events.model import EventRecord
 
 FORMATS = ("jsonl", "csv")
 _BOOLEANS = {"true": True, "false": False}
+_SURROGATE = re.compile("[\udc80-\udcff]")  # an undecodable byte, by surrogateescape
 
 RawLine = tuple[int, "EventRecord | dict[str, Any] | InvalidEvent"]
 
@@ -63,17 +65,30 @@ def _read_jsonl(stream: IO[bytes]) -> Iterator[RawLine]:
 
 
 def _read_csv(stream: IO[bytes]) -> Iterator[RawLine]:
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    # Undecodable bytes become lone surrogates (surrogateescape) instead of stopping the
+    # whole file, so the row that holds one is refused on its own, located like any other
+    # bad line, and --skip-invalid can skip it (issue 9).
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
     reader = csv.reader(text)
-    header = next(reader, None)
-    if header is None:
+    rows = _csv_rows(reader)
+    first = next(rows, None)
+    if first is None:
+        return
+    number, header = first
+    if not isinstance(header, InvalidEvent):
+        positions = [f"column {index + 1}" for index in range(len(header))]
+        header = _undecodable(number, positions, header) or header
+    if isinstance(header, InvalidEvent):
+        yield number, header
         return
     columns = [name.strip() for name in header]
     if "type" not in columns:
         yield 1, InvalidEvent([Problem("line 1", None, "CSV header has no 'type' column")])
         return
-    for row in reader:
-        number = reader.line_num
+    for number, row in rows:
+        if isinstance(row, InvalidEvent):
+            yield number, row
+            continue
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(columns):
@@ -82,7 +97,45 @@ def _read_csv(stream: IO[bytes]) -> Iterator[RawLine]:
             )
             yield number, InvalidEvent([problem])
             continue
-        yield number, _csv_row(number, columns, row)
+        undecodable = _undecodable(number, columns, row)
+        yield number, undecodable or _csv_row(number, columns, row)
+
+
+def _csv_rows(reader: Any) -> Iterator[tuple[int, list[str] | InvalidEvent]]:
+    """The reader's rows with their (last) line numbers; a row the csv module refuses
+    (a cell over its field limit) is an InvalidEvent, and reading goes on after it."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            number = reader.line_num
+            yield number, InvalidEvent([Problem(f"line {number}", None, _csv_reason(exc))])
+            continue
+        yield reader.line_num, row
+
+
+def _csv_reason(exc: csv.Error) -> str:
+    if "field limit" in str(exc):
+        limit = csv.field_size_limit()
+        return f"a cell is longer than {limit} characters (the CSV field limit); shorten it"
+    return f"is not valid CSV: {exc}"
+
+
+def _undecodable(number: int, columns: list[str], row: list[str]) -> InvalidEvent | None:
+    """The cells of a row that held bytes that are not UTF-8 (cheap for ASCII rows)."""
+    if "".join(row).isascii():
+        return None
+    problems = []
+    for index, cell in enumerate(row):
+        bad = _SURROGATE.search(cell)
+        if bad is not None:
+            byte = ord(bad.group()) - 0xDC00
+            field = columns[index] if index < len(columns) else f"column {index + 1}"
+            reason = f"is not valid UTF-8 (byte 0x{byte:02x}); save the file as UTF-8"
+            problems.append(Problem(f"line {number}", field, reason))
+    return InvalidEvent(problems) if problems else None
 
 
 def _csv_row(number: int, columns: list[str], row: list[str]) -> dict[str, Any] | InvalidEvent:

@@ -15,16 +15,17 @@ from contextlib import contextmanager
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
 from rollback_rate.errors import DatabaseError, DatabaseUnavailable
-from rollback_rate.store.database import redact_text
+from rollback_rate.store.database import reason as printable_reason
 
 
 @contextmanager
-def database_errors() -> Iterator[None]:
-    """Re-raise SQLAlchemy's errors as the domain's."""
+def database_errors(url: str | None = None) -> Iterator[None]:
+    """Re-raise SQLAlchemy's errors as the domain's; given the database `url`, its
+    credentials are scrubbed from the message wherever the driver repeats them."""
     try:
         yield
     except SQLAlchemyError as exc:
-        reason = redact_text(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
+        reason = printable_reason(exc, url)
         transient = isinstance(exc, OperationalError | InterfaceError) or (
             isinstance(exc, DBAPIError) and exc.connection_invalidated
         )

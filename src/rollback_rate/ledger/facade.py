@@ -69,6 +69,7 @@ from rollback_rate.sources import SourceOptions
 from rollback_rate.store import Database, open_database
 from rollback_rate.store.backend import backend_for_url
 from rollback_rate.store.database import default_url, normalise_url
+from rollback_rate.store.redaction import redact
 from rollback_rate.store.secrets import (
     SecretInfo,
     add_secret,
@@ -96,10 +97,14 @@ def _translated(method: Callable[P, T]) -> Callable[P, T]:
 
     @functools.wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        with database_errors():
+        with database_errors(_url_of(args[0])):
             return method(*args, **kwargs)
 
     return wrapper
+
+
+def _url_of(ledger: object) -> str | None:
+    return ledger.url if isinstance(ledger, Ledger) else None
 
 
 class Ledger:
@@ -135,6 +140,11 @@ class Ledger:
         if self._database is not None:
             return self._database.url
         return self._url or default_url()
+
+    @property
+    def printable_url(self) -> str:
+        """The database URL with every credential replaced by `***`: fit to print."""
+        return redact(self.url)
 
     @property
     def one_writer_at_a_time(self) -> bool:
@@ -262,9 +272,9 @@ class Ledger:
                     return self._import(handle, path.name, fmt, skip_invalid, options, wrap,
                                         changes)  # fmt: skip
 
-            with database_errors():
+            with database_errors(self.url):
                 return self._write(attempt)
-        with database_errors():
+        with database_errors(self.url):
             result, committed = self._import(
                 file, "-", fmt, skip_invalid, options, wrap, self._change_log()
             )

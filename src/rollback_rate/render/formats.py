@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +15,7 @@ from rich.text import Text
 
 from rollback_rate.errors import InvalidOption
 from rollback_rate.metrics import Report
-from rollback_rate.render.rows import columns, hours, money, pct, report_rows
+from rollback_rate.render.rows import columns, hours, money, pct, printable, report_rows
 
 
 def render_json(report: Report) -> str:
@@ -22,12 +23,16 @@ def render_json(report: Report) -> str:
 
 
 def render_csv(report: Report) -> str:
+    """One row per summary; names exactly as stored; `root_causes` as JSON text
+    (`[{"cause": ..., "count": ...}]`, largest first) in one cell. Lines end in CRLF
+    (RFC 4180), so a name holding a lone carriage return is quoted too."""
     buffer = io.StringIO()
     writer = csv.DictWriter(
-        buffer, fieldnames=columns(report), lineterminator="\n", extrasaction="ignore"
+        buffer, fieldnames=columns(report), lineterminator="\r\n", extrasaction="ignore"
     )
     writer.writeheader()
-    writer.writerows(report_rows(report))
+    for row in report_rows(report):
+        writer.writerow({**row, "root_causes": orjson.dumps(row["root_causes"]).decode()})
     return buffer.getvalue()
 
 
@@ -35,7 +40,7 @@ def _cells(row: dict[str, Any], costed: bool) -> list[str]:
     ci = "n/a" if row["ci95_low"] is None else f"{row['ci95_low']:.1f}-{row['ci95_high']:.1f}%"
     cost = [money(row["cost_currency"], row["cost_total"])] if costed else []
     return [
-        str(row["label"]),
+        printable(str(row["label"])),
         str(row["deployments"]),
         str(row["settled"]),
         str(row["pending"]),
@@ -48,12 +53,12 @@ def _cells(row: dict[str, Any], costed: bool) -> list[str]:
         str(row["orphan_rollbacks"]),
         hours(row["median_hours_to_rollback"]),
         *cost,
-        _top_causes(str(row["root_causes"])),
+        _top_causes(row["root_causes"]),
     ]
 
 
-def _top_causes(causes: str, top: int = 3) -> str:
-    parts = [part.replace(":", " ") for part in causes.split(";") if part]
+def _top_causes(causes: list[dict[str, Any]], top: int = 3) -> str:
+    parts = [f"{printable(str(c['cause']))} {c['count']}" for c in causes]
     more = f", +{len(parts) - top} more" if len(parts) > top else ""
     return (", ".join(parts[:top]) + more) or "-"
 
@@ -108,11 +113,23 @@ def headline(report: Report) -> str:
     )
 
 
+# Markdown (GFM) gives these meaning in a table cell: a backslash escapes each of them,
+# so names read as written, never as a column break, emphasis, code, a link or HTML.
+_MARKDOWN_SPECIAL = re.compile(r"([\\|`*_\[\]<>&~])")
+
+
+def markdown_cell(text: str) -> str:
+    """A table cell's text as literal Markdown: one line (see `printable`), with every
+    character Markdown would interpret backslash-escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
 def render_markdown(report: Report) -> str:
     headers = _headers(report)
     lines = [headline(report), "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for row in report_rows(report):
-        cells = [cell.replace("|", "\\|") for cell in _cells(row, len(headers) > len(HEADERS))]
+        cells = _cells(row, len(headers) > len(HEADERS))  # names, causes: text from outside
+        cells[0], cells[-1] = markdown_cell(cells[0]), markdown_cell(cells[-1])
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -6,10 +6,11 @@ so any number of processes on one PostgreSQL answer alike.
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, disable_created_metrics
@@ -26,7 +27,7 @@ from rollback_rate.service import (
     routes_report,
     webhooks,
 )
-from rollback_rate.service.auth import TokenCache
+from rollback_rate.service.auth import NO_AUTH_WARNING, TokenCache
 from rollback_rate.service.errors import install_error_handlers
 from rollback_rate.service.middleware import (
     AccessMiddleware,
@@ -34,10 +35,12 @@ from rollback_rate.service.middleware import (
     configure_access_log,
 )
 from rollback_rate.service.observability import LedgerCollector, RequestMetrics
+from rollback_rate.service.schema import complete
 from rollback_rate.service.settings import Settings
 
 if TYPE_CHECKING:
     from rollback_rate.alerts.worker import AlertWorker
+log = logging.getLogger("rollback_rate.service")
 
 DESCRIPTION = """\
 Model Rollback Rate over HTTP: ingest deployment and rollback events, read reports.
@@ -61,6 +64,8 @@ def create_app(settings: Settings, ledger: Ledger | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if alerts is not None:
             alerts.start()
+        if settings.no_auth:  # whoever started the app: serve, or Uvicorn on the factory
+            log.warning(NO_AUTH_WARNING)
         yield
         if alerts is not None:
             alerts.stop()
@@ -82,10 +87,16 @@ def create_app(settings: Settings, ledger: Ledger | None = None) -> FastAPI:
 
     app.state.settings = settings
     app.state.ledger = ledger
-    app.state.tokens = TokenCache(settings.token_cache_seconds)
+    app.state.tokens = TokenCache(settings.token_cache_seconds, settings.token_outage_seconds)
     app.state.registry = registry
     app.state.alerts = alerts
 
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            complete(FastAPI.openapi(app))
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
     install_error_handlers(app)
     app.include_router(routes_events.router)
     app.include_router(routes_report.router)

@@ -8,6 +8,7 @@ not pay a database round trip per request; a revocation takes effect within that
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -15,9 +16,12 @@ from collections.abc import Callable
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from rollback_rate.errors import DatabaseUnavailable
 from rollback_rate.ledger import SCOPES, Ledger, TokenInfo, hash_token
 from rollback_rate.service.errors import ApiError
+from rollback_rate.service.settings import is_loopback
 
+log = logging.getLogger("rollback_rate.service")
 _bearer = HTTPBearer(auto_error=False, description="An API token: `rr_...`")
 # The dashboard's browser session: the read token it signed in with, in an HttpOnly,
 # SameSite=Strict cookie. It admits GET and HEAD requests that need `read`, nothing else:
@@ -27,25 +31,40 @@ SESSION_COOKIE = "rr_session"
 _COOKIE_METHODS = frozenset({"GET", "HEAD"})
 _TOUCH_EVERY = 60_000_000  # µs: last_used_at is precise to a minute, not a write per call
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
+NO_AUTH_WARNING = (
+    "WARNING: ROLLBACK_RATE_NO_AUTH: the API accepts and serves data WITHOUT ANY TOKEN, "
+    "to loopback clients only; for local demos, never expose this process to a network"
+)
 
 
 class TokenCache:
-    """token hash -> (TokenInfo, expiry); only successful lookups are cached."""
+    """token hash -> (TokenInfo, fresh until, verified at); only successful lookups are kept.
 
-    def __init__(self, ttl_seconds: float) -> None:
-        self.ttl = ttl_seconds
-        self._entries: dict[str, tuple[TokenInfo, float]] = {}
+    A token verified within `outage_seconds` is still admitted while the database cannot
+    be reached to check it again: `/metrics` can then answer `rollback_rate_database_up 0`
+    instead of a 503 (issue 9). A token revoked before the outage began is not: its next
+    lookup after the revocation dropped it.
+    """
+
+    def __init__(self, ttl_seconds: float, outage_seconds: float = 0.0) -> None:
+        self.ttl, self.outage = ttl_seconds, outage_seconds
+        self._entries: dict[str, tuple[TokenInfo, float, float]] = {}
         self._lock = threading.Lock()
 
     def lookup(self, ledger: Ledger, token: str) -> TokenInfo | None:
         key = hash_token(token)
         now = time.monotonic()
-        if self.ttl > 0:
-            with self._lock:
-                hit = self._entries.get(key)
-            if hit is not None and hit[1] > now:
+        with self._lock:
+            hit = self._entries.get(key)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        try:
+            info = ledger.find_token(token)
+        except DatabaseUnavailable:
+            if hit is not None and now - hit[2] <= self.outage:
+                log.warning("token %r admitted unchecked: the database is unreachable", hit[0].name)
                 return hit[0]
-        info = ledger.find_token(token)
+            raise
         if info is None:
             with self._lock:
                 self._entries.pop(key, None)
@@ -53,12 +72,40 @@ class TokenCache:
         wall = int(time.time() * 1_000_000)
         if info.last_used_at is None or wall - info.last_used_at >= _TOUCH_EVERY:
             ledger.touch_token(info.id, wall)
-        if self.ttl > 0:
+        if self.ttl > 0 or self.outage > 0:
             with self._lock:
                 if len(self._entries) > 10_000:  # bounded: valid tokens are few
                     self._entries.clear()
-                self._entries[key] = (info, now + self.ttl)
+                self._entries[key] = (info, now + self.ttl, now)
         return info
+
+
+def refuse_unless_loopback(request: Request) -> None:
+    """No-auth mode serves this machine only: a request that reached a non-loopback
+    address, came from one, or came through a proxy (it names the client it forwards)
+    gets 403. The rule lives here, not only in `serve`, because the documented factory
+    (`uvicorn --factory rollback_rate.service.app:app_from_env`) bypasses `serve` (issue 9).
+    """
+    server, client = request.scope.get("server"), request.scope.get("client")
+    headers = request.headers
+    proxied = "x-forwarded-for" in headers or "forwarded" in headers
+    if server is None and client is None:  # a Unix socket: this machine only
+        local = True
+    else:
+        local = (
+            server is not None
+            and is_loopback(str(server[0]))
+            and client is not None
+            and is_loopback(str(client[0]))
+        )
+    if not local or proxied:
+        raise ApiError(
+            403,
+            "forbidden",
+            "this server runs without tokens (ROLLBACK_RATE_NO_AUTH=1 or --no-auth), so it "
+            "answers loopback clients on a loopback address only; bind to 127.0.0.1, or "
+            "create a token with `rollback-rate tokens create` and turn no-auth off",
+        )
 
 
 def require_scope(scope: str) -> Callable[..., TokenInfo | None]:
@@ -76,6 +123,7 @@ def require_scope(scope: str) -> Callable[..., TokenInfo | None]:
         credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
     ) -> TokenInfo | None:
         if request.app.state.settings.no_auth:
+            refuse_unless_loopback(request)
             return None
         # HTTPBearer gives None for a missing header and for any scheme but Bearer.
         token = credentials.credentials if credentials else session_token(request, scope)

@@ -7,16 +7,20 @@ show `message` (human), and point at `details` (located problems). Never a trace
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import fastapi.routing
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import compile_path
 
 from rollback_rate.errors import (
     DatabaseError,
@@ -129,6 +133,30 @@ def _detail(item: Problem | Mapping[str, Any]) -> dict[str, Any]:
     return dict(item)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path: Starlette's 405 names only the
+    first route that matched the path (`POST` where `GET` is served too; issue 9)."""
+    path = request.scope["path"]
+    methods: set[str] = set()
+    for route in _flat_routes(request.app.routes):
+        template = getattr(route, "path", None)
+        if template and _compiled(template).match(path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
+def _flat_routes(routes: Any) -> Iterable[Any]:
+    """The app's routes, included routers flattened (FastAPI's own iterator when it has
+    one: recent versions keep included routers as nodes of their own)."""
+    flatten = getattr(fastapi.routing, "iter_route_contexts", None)
+    return flatten(routes) if flatten is not None else routes
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(template: str) -> re.Pattern[str]:
+    return compile_path(template)[0]
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Route every exception type to the envelope (the catch-all last, as a 500)."""
 
@@ -136,10 +164,13 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, ApiError)
         return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
 
-    async def http_error(_: Request, exc: Exception) -> Response:
+    async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         code = _HTTP_CODES.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail), (), exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(exc.headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return error_response(exc.status_code, code, str(exc.detail), (), headers)
 
     async def validation_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)

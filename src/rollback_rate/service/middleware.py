@@ -33,7 +33,15 @@ class BodyTooLarge(ApiError):
 
 
 class BodyLimitMiddleware:
-    """413 as soon as a request body is known to exceed `limit` bytes."""
+    """413 as soon as a request body is known to exceed `limit` bytes.
+
+    Clients such as urllib, requests and httpx send the whole body before they read the
+    answer. Closing the connection while their bytes still arrive makes the kernel reset
+    it, and they see the reset instead of the 413 (issue 9). So the rest of the body is
+    read and discarded first, up to `DRAIN_LIMIT` bytes in all; only a body declared or
+    found larger than that gets the 413 at once and the connection closed. A client that
+    waits for `100 Continue` has sent nothing yet: it gets its answer without one.
+    """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app, self.limit = app, limit
@@ -44,6 +52,9 @@ class BodyLimitMiddleware:
             return
         declared = _header(scope, b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            drainable = declared.isdigit() and int(declared) <= DRAIN_LIMIT
+            if drainable and _header(scope, b"expect") != "100-continue":
+                await _drain(receive, 0)
             await _send(error_response_for(BodyTooLarge(self.limit)), scope, receive, send)
             return
         received = 0
@@ -55,12 +66,17 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
+                    if message.get("more_body", False):
+                        await _drain(receive, received)
                     raise BodyTooLarge(self.limit)
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start":
+                started = True
+                if received > self.limit:  # a 413 from the app's own handlers: close too
+                    message = {**message, "headers": [*message.get("headers", ()), _CLOSE]}
             await send(message)
 
         try:
@@ -69,6 +85,22 @@ class BodyLimitMiddleware:
             if started:
                 raise
             await _send(error_response_for(exc), scope, receive, send)
+
+
+DRAIN_LIMIT = 64 * 1024 * 1024  # bytes of an oversized body read and discarded, at most
+_CLOSE = (b"connection", b"close")
+
+
+async def _drain(receive: Receive, received: int) -> None:
+    """Read and discard the rest of a request body, until it ends, the client goes, or
+    `DRAIN_LIMIT` bytes have come in all."""
+    while received <= DRAIN_LIMIT:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        received += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 class AccessMiddleware:
@@ -133,8 +165,7 @@ def error_response_for(exc: ApiError) -> Any:
 
 
 async def _send(response: Any, scope: Scope, receive: Receive, send: Send) -> None:
-    headers = [(b"connection", b"close")]
-    response.raw_headers.extend(headers)
+    response.raw_headers.append(_CLOSE)
     await response(scope, receive, send)
 
 

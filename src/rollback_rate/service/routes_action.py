@@ -16,11 +16,12 @@ from rollback_rate.ledger import Ledger
 from rollback_rate.service.auth import require_scope
 from rollback_rate.service.errors import ERROR_RESPONSES
 from rollback_rate.service.routes_events import json_response
+from rollback_rate.service.schema import NAME, TIMESTAMP, WINDOW, reject_unknown_query, schema_of
 from rollback_rate.service.state import get_ledger
 
-router = APIRouter(prefix="/api/v1", tags=["action"])
+router = APIRouter(prefix="/api/v1", tags=["action"], dependencies=[Depends(reject_unknown_query)])
 
-Text = Annotated[str | None, Query()]
+Text = Annotated[str | None, Query(description="Exact name.", json_schema_extra=NAME)]
 
 
 class AdviceResponse(BaseModel):
@@ -44,17 +45,32 @@ class AdviceResponse(BaseModel):
 def get_advice(
     _token: Annotated[Any, Depends(require_scope("read"))],
     ledger: Annotated[Ledger, Depends(get_ledger)],
-    window: Annotated[str, Query(description="Observation window: 7d, 36h.")] = "7d",
-    as_of: Annotated[str | None, Query(description="As of (default now).")] = None,
-    by: Annotated[str | None, Query(description="team or model.")] = None,
+    window: Annotated[
+        str, Query(description="Observation window: 7d, 36h.", json_schema_extra=WINDOW)
+    ] = "7d",
+    as_of: Annotated[
+        str | None, Query(description="As of (default now).", json_schema_extra=TIMESTAMP)
+    ] = None,
+    by: Annotated[
+        str | None,
+        Query(
+            description="team or model.",
+            json_schema_extra=schema_of(type="string", enum=["team", "model"]),
+        ),
+    ] = None,
     model: Text = None,
     environment: Text = None,
     team: Text = None,
     since: Annotated[
         str | None,
-        Query(description="Deployments at or after (default: 90 days before until or as_of)."),
+        Query(
+            description="Deployments at or after (default: 90 days before until or as_of).",
+            json_schema_extra=TIMESTAMP,
+        ),
     ] = None,
-    until: Annotated[str | None, Query(description="Deployments at or before.")] = None,
+    until: Annotated[
+        str | None, Query(description="Deployments at or before.", json_schema_extra=TIMESTAMP)
+    ] = None,
 ) -> Response:
     """The same options and JSON as `rollback-rate advise --format json`."""
     query = parse_query(window=window, as_of=as_of, by=by, model=model,

@@ -19,12 +19,13 @@ from rollback_rate.events import Event
 from rollback_rate.ledger import Committed, Ledger
 from rollback_rate.service.auth import require_scope
 from rollback_rate.service.errors import ERROR_RESPONSES, ErrorEnvelope
+from rollback_rate.service.schema import CURSOR, NAME, TIMESTAMP, event_schema, reject_unknown_query
 from rollback_rate.service.state import get_ledger
 from rollback_rate.timeutil import parse_timestamp
 
-router = APIRouter(prefix="/api/v1", tags=["events"])
+router = APIRouter(prefix="/api/v1", tags=["events"], dependencies=[Depends(reject_unknown_query)])
 
-_EVENT_SCHEMA = Event.model_json_schema()
+_EVENT_SCHEMA = event_schema()
 
 
 class IngestResponse(BaseModel):
@@ -110,12 +111,16 @@ def post_events(
 def list_events(
     _token: Annotated[Any, Depends(require_scope("read"))],
     ledger: Annotated[Ledger, Depends(get_ledger)],
-    model: str | None = None,
-    environment: str | None = None,
+    model: Annotated[str | None, Query(json_schema_extra=NAME)] = None,
+    environment: Annotated[str | None, Query(json_schema_extra=NAME)] = None,
     type: Literal["deployment", "rollback", "rollback_failed", "void", "amend"] | None = None,
-    since: Annotated[str | None, Query(description="Events at or after (ISO 8601).")] = None,
-    until: Annotated[str | None, Query(description="Events at or before (ISO 8601).")] = None,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the last page.")] = None,
+    since: Annotated[
+        str | None, Query(description="Events at or after.", json_schema_extra=TIMESTAMP)
+    ] = None,
+    until: Annotated[
+        str | None, Query(description="Events at or before.", json_schema_extra=TIMESTAMP)
+    ] = None,
+    cursor: Annotated[str | None, Query(json_schema_extra=CURSOR)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Response:
     """Stored events in arrival order (oldest first), filtered; follow `next_cursor`

@@ -13,9 +13,11 @@ from rollback_rate.errors import RollbackRateError
 from rollback_rate.service.auth import require_scope
 from rollback_rate.service.errors import ERROR_RESPONSES, ErrorEnvelope, error_response
 from rollback_rate.service.routes_events import json_response
+from rollback_rate.service.schema import reject_unknown_query
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], dependencies=[Depends(reject_unknown_query)])
 log = logging.getLogger("rollback_rate.service")
+_RETRY = {"Retry-After": "1"}
 
 
 @router.get("/healthz", summary="Liveness: the process serves requests")
@@ -35,7 +37,9 @@ def readyz(request: Request) -> Response:
         request.app.state.ledger.ping()
     except RollbackRateError as exc:
         log.warning("readyz: %s", exc)
-        return error_response(503, "database_unavailable", "the database is not reachable")
+        return error_response(
+            503, "database_unavailable", "the database is not reachable", (), _RETRY
+        )
     return json_response({"status": "ready"})
 
 

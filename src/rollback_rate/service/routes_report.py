@@ -13,16 +13,29 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from rollback_rate.aggregation import parse_query
+from rollback_rate.aggregation.query import ORDERS
 from rollback_rate.ledger import Ledger
 from rollback_rate.service.auth import require_scope
 from rollback_rate.service.errors import ERROR_RESPONSES
 from rollback_rate.service.routes_events import json_response
+from rollback_rate.service.schema import (
+    BY,
+    NAME,
+    PERIOD,
+    TIMESTAMP,
+    WINDOW,
+    reject_unknown_query,
+    schema_of,
+)
 from rollback_rate.service.state import get_ledger
 
-router = APIRouter(prefix="/api/v1", tags=["report"])
+router = APIRouter(prefix="/api/v1", tags=["report"], dependencies=[Depends(reject_unknown_query)])
 
-Window = Annotated[str, Query(description="Observation window after each deployment: 7d, 36h.")]
-Text = Annotated[str | None, Query()]
+Window = Annotated[
+    str, Query(description="Observation window after each deployment.", json_schema_extra=WINDOW)
+]
+Text = Annotated[str | None, Query(description="Exact name.", json_schema_extra=NAME)]
+Time = Annotated[str | None, Query(json_schema_extra=TIMESTAMP)]
 
 
 class ReportResponse(BaseModel):
@@ -71,14 +84,29 @@ def get_report(
     _token: Annotated[Any, Depends(require_scope("read"))],
     ledger: Annotated[Ledger, Depends(get_ledger)],
     window: Window = "7d",
-    as_of: Annotated[str | None, Query(description="Report as of (default now).")] = None,
-    by: Annotated[str | None, Query(description="model, environment and/or team.")] = None,
-    period: Annotated[str | None, Query(description="week or month.")] = None,
+    as_of: Annotated[
+        str | None, Query(description="Default now.", json_schema_extra=TIMESTAMP)
+    ] = None,
+    by: Annotated[str | None, Query(json_schema_extra=BY)] = None,
+    period: Annotated[
+        str | None, Query(description="week or month.", json_schema_extra=PERIOD)
+    ] = None,
     model: Text = None,
     environment: Text = None,
     team: Text = None,
-    since: Annotated[str | None, Query(description="Deployments at or after.")] = None,
-    until: Annotated[str | None, Query(description="Deployments at or before.")] = None,
+    since: Annotated[
+        str | None, Query(description="Deployments at or after.", json_schema_extra=TIMESTAMP)
+    ] = None,
+    until: Annotated[
+        str | None, Query(description="Deployments at or before.", json_schema_extra=TIMESTAMP)
+    ] = None,
+    order: Annotated[
+        str,
+        Query(
+            description="How groups are listed: by name, raw rate or shrunk estimate.",
+            json_schema_extra=schema_of(type="string", enum=list(ORDERS)),
+        ),
+    ] = "name",
 ) -> Response:
     """The same options and JSON as `rollback-rate report --format json`."""
     query = parse_query(
@@ -91,6 +119,7 @@ def get_report(
         team=team,
         since=since,
         until=until,
+        order=order,
     )
     return json_response(ledger.report(query).as_dict())
 
@@ -154,9 +183,13 @@ class TimeToRollbackResponse(BaseModel):
     buckets: list[DelayBucket]
 
 
-AsOf = Annotated[str | None, Query(description="As of (default now).")]
-Since = Annotated[str | None, Query(description="Deployments at or after.")]
-Until = Annotated[str | None, Query(description="Deployments at or before.")]
+AsOf = Annotated[str | None, Query(description="As of (default now).", json_schema_extra=TIMESTAMP)]
+Since = Annotated[
+    str | None, Query(description="Deployments at or after.", json_schema_extra=TIMESTAMP)
+]
+Until = Annotated[
+    str | None, Query(description="Deployments at or before.", json_schema_extra=TIMESTAMP)
+]
 
 
 @router.get(

@@ -6,6 +6,7 @@ worker processes started by Uvicorn see the same configuration as the parent.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -32,6 +33,7 @@ class Settings:
     max_body: int = DEFAULT_MAX_BODY
     no_auth: bool = False
     token_cache_seconds: float = 5.0
+    token_outage_seconds: float = 300.0
     access_log: bool = True
     metrics_window: str = "7d"
     max_batch: int = MAX_BATCH
@@ -43,6 +45,8 @@ class Settings:
             raise InvalidOption("ROLLBACK_RATE_MAX_BODY must be at least 1 byte")
         if self.token_cache_seconds < 0:
             raise InvalidOption("ROLLBACK_RATE_TOKEN_CACHE_SECONDS must not be negative")
+        if self.token_outage_seconds < 0:
+            raise InvalidOption("ROLLBACK_RATE_TOKEN_OUTAGE_SECONDS must not be negative")
         parse_window(self.metrics_window)
 
     @classmethod
@@ -52,7 +56,8 @@ class Settings:
             db_url=env.get("ROLLBACK_RATE_DB") or default_url(),
             max_body=parse_size(env.get("ROLLBACK_RATE_MAX_BODY"), DEFAULT_MAX_BODY),
             no_auth=parse_flag(env, "ROLLBACK_RATE_NO_AUTH", False),
-            token_cache_seconds=float(env.get("ROLLBACK_RATE_TOKEN_CACHE_SECONDS") or 5.0),
+            token_cache_seconds=parse_seconds(env, "ROLLBACK_RATE_TOKEN_CACHE_SECONDS", 5.0),
+            token_outage_seconds=parse_seconds(env, "ROLLBACK_RATE_TOKEN_OUTAGE_SECONDS", 300.0),
             access_log=parse_flag(env, "ROLLBACK_RATE_ACCESS_LOG", True),
             metrics_window=env.get("ROLLBACK_RATE_METRICS_WINDOW") or "7d",
             group_commit=parse_flag(env, "ROLLBACK_RATE_GROUP_COMMIT", True),
@@ -71,6 +76,19 @@ def parse_size(text: str | None, default: int) -> int:
     return int(match.group(1)) * _UNITS.get(unit, 1)
 
 
+def parse_seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value < float("inf"):
+        raise InvalidOption(f"{name}={raw!r} is not a number of seconds (0 or more)")
+    return value
+
+
 def parse_flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name)
     if raw is None:
@@ -81,3 +99,17 @@ def parse_flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     if value in _FALSE:
         return False
     raise InvalidOption(f"{name}={raw!r} is not a boolean; use 1/0, true/false")
+
+
+def is_loopback(host: str | None) -> bool:
+    """`host` (an address, or `localhost`) reaches only this machine."""
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1
+    return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))

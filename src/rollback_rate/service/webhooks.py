@@ -20,6 +20,7 @@ Options come from query parameters so operators configure them in the webhook UR
 # No `from __future__ import annotations`: the routes are built per source in closures,
 # and FastAPI must see their annotations (which name per-source dependencies) evaluated.
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -28,14 +29,22 @@ from fastapi.responses import Response
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 
+from rollback_rate.aggregation.query import check_name
 from rollback_rate.ledger import Ledger
 from rollback_rate.service.auth import require_scope
 from rollback_rate.service.errors import ERROR_RESPONSES, ApiError, ErrorEnvelope
 from rollback_rate.service.routes_events import json_response, read_body
+from rollback_rate.service.schema import (
+    MAP_ALIAS_ITEM,
+    MAP_ALIAS_PATTERN,
+    NAME,
+    reject_unknown_query,
+    schema_of,
+)
 from rollback_rate.service.state import get_ledger
 from rollback_rate.sources import SOURCES, Source, SourceOptions, get_source
 
-router = APIRouter(tags=["webhooks"])
+router = APIRouter(tags=["webhooks"], dependencies=[Depends(reject_unknown_query)])
 
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
@@ -87,12 +96,14 @@ _SIGNATURE_HEADERS = {
     "sagemaker": "X-Rollback-Rate-Token",
 }
 WEBHOOK_SOURCES: tuple[str, ...] = tuple(_ROUTES)
+_MAP_ALIAS = re.compile(MAP_ALIAS_PATTERN)
 
 MapAlias = Annotated[
     list[str] | None,
     Query(
         description="MLflow alias to environment, `ALIAS=ENVIRONMENT`; repeatable "
         "(`?map_alias=champion=production&map_alias=challenger=staging`).",
+        json_schema_extra=schema_of(type="array", items=MAP_ALIAS_ITEM),
     ),
 ]
 DefaultEnvironment = Annotated[
@@ -100,7 +111,7 @@ DefaultEnvironment = Annotated[
     Query(
         description="Environment for payloads that name none (SageMaker endpoints "
         "without an environment tag, Argo Rollouts without namespace); default production.",
-        max_length=200,
+        json_schema_extra=NAME,
     ),
 ]
 
@@ -147,8 +158,8 @@ def parse_options(map_alias: list[str] | None, environment: str | None) -> Sourc
     """Query parameters to adapter options; a malformed pair is a 422 naming it."""
     alias_map: dict[str, str] = {}
     for pair in map_alias or []:
-        alias, sep, target = pair.partition("=")
-        if not sep or not alias.strip() or not target.strip():
+        alias, _, target = pair.partition("=")
+        if not _MAP_ALIAS.fullmatch(pair):  # the schema's pattern: neither side blank, no NUL
             reason = f"{pair!r} is not ALIAS=ENVIRONMENT (e.g. champion=production)"
             raise ApiError(
                 422,
@@ -157,6 +168,7 @@ def parse_options(map_alias: list[str] | None, environment: str | None) -> Sourc
                 [{"location": "query.map_alias", "field": "map_alias", "reason": reason}],
             )
         alias_map[alias.strip()] = target.strip()
+    check_name(environment, "environment")  # the schema's NAME: 1 to 200 characters, no NUL
     return SourceOptions(alias_map=alias_map, environment=(environment or "").strip() or None)
 
 

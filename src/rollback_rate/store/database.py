@@ -7,17 +7,17 @@ The same SQLAlchemy Core code runs on both; what differs lives in the backend
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from platformdirs import user_data_dir
 from sqlalchemy import Connection, inspect, text
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from rollback_rate.errors import DatabaseUnavailable
 from rollback_rate.store.backend import Backend, backend_for_url
+from rollback_rate.store.redaction import redact, redact_text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration (a test checks it against the migrations themselves): a database
@@ -41,25 +41,6 @@ def normalise_url(url: str) -> str:
     if "://" not in url:
         return f"sqlite:///{Path(url).expanduser()}"
     return url
-
-
-def redact(url: str) -> str:
-    """A URL fit to print: any user and password replaced by `***`, and any password
-    given as a query parameter too."""
-    scheme, sep, rest = url.partition("://")
-    if "@" in rest.split("?", 1)[0]:
-        rest = "***@" + rest.split("@", 1)[1]
-    return _QUERY_SECRET.sub(r"\1=***", scheme + sep + rest)
-
-
-def redact_text(text: str) -> str:
-    """Any database URL or `password=...` inside a message, redacted."""
-    text = _URL_IN_TEXT.sub(lambda match: redact(match.group(0)), text)
-    return _QUERY_SECRET.sub(r"\1=***", text)
-
-
-_QUERY_SECRET = re.compile(r"(?i)\b(password|passwd|pwd|secret|token|sslpassword)=[^&\s'\"]*")
-_URL_IN_TEXT = re.compile(r"[a-z][a-z0-9+.-]*://[^\s'\"]+", re.IGNORECASE)
 
 
 class Database:
@@ -123,20 +104,40 @@ class Database:
 
 
 def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
-    """Open (creating if needed) and migrate the database at `url`."""
-    database = Database(url or default_url())
+    """Open (creating if needed) and migrate the database at `url`.
+
+    Any failure, from a URL that does not parse to a server that refuses, is one
+    DatabaseUnavailable line with every credential of the URL redacted (issue 9)."""
+    given = url or default_url()
+    try:
+        database = Database(given)
+    except _OPENING_ERRORS as exc:
+        raise DatabaseUnavailable(
+            f"cannot open database {redact(given)}: {reason(exc, given)}"
+        ) from None
     try:
         if migrate:
             database.upgrade()
         else:
             database.ping()
-    except OperationalError as exc:
+    except _OPENING_ERRORS as exc:
         database.dispose()
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise DatabaseUnavailable(
-            f"cannot open database {redact(database.url)}: {reason}"
+            f"cannot open database {redact(database.url)}: {reason(exc, given)}"
         ) from None
-    except SQLAlchemyError as exc:
-        database.dispose()
-        raise DatabaseUnavailable(f"database {redact(database.url)}: {exc}") from None
     return database
+
+
+# What opening a database can raise besides the driver's errors: a URL SQLAlchemy cannot
+# parse (ValueError), a dialect or driver that is not installed (ImportError).
+_OPENING_ERRORS = (SQLAlchemyError, ValueError, ImportError)
+
+
+def reason(exc: BaseException, url: str | None = None) -> str:
+    """The first line of a (driver's) error, fit to print: credentials redacted."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+    text = lines[0] if lines else type(cause).__name__
+    if isinstance(cause, ImportError) and not isinstance(exc, SQLAlchemyError):
+        text = f"a driver is not installed ({text})"
+    return redact_text(text, url)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import psycopg
-from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine, make_url
 from sqlalchemy.exc import DBAPIError
 
 from rollback_rate.events import EventRecord
@@ -52,6 +52,7 @@ _MOVE_NEW = (
     f"INSERT INTO events ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM event_staging "
     "ORDER BY ord ON CONFLICT (event_id) DO NOTHING RETURNING seq, event_id"
 )
+CONNECT_TIMEOUT = 3  # seconds (libpq counts whole seconds, at least 2)
 _MIGRATION_LOCK = 7_202_611  # advisory lock id: replicas migrate one at a time
 RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
 
@@ -63,7 +64,14 @@ class PostgresBackend(Backend):
     concurrent_writers = True
 
     def create_engine(self, url: str) -> Engine:
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        # A short connect timeout: while the server is down or unreachable, a request (a
+        # readiness probe, a scrape) learns it in seconds, not after the operating
+        # system's TCP timeout (issue 9). `?connect_timeout=N` in the URL overrides it.
+        given = make_url(url).query
+        connect_args = {} if "connect_timeout" in given else {"connect_timeout": CONNECT_TIMEOUT}
+        return create_engine(
+            url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args=connect_args
+        )
 
     def snapshot_options(self) -> dict[str, Any]:
         # The default, READ COMMITTED, gives every statement its own snapshot: an answer

@@ -9,6 +9,7 @@ group's statement leaves the others out; flags go in as 0 or 1.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from operator import itemgetter
 from pathlib import Path
@@ -41,9 +42,9 @@ class SQLiteBackend(Backend):
     concurrent_writers = False
 
     def create_engine(self, url: str) -> Engine:
-        path = url.split(":///", 1)[1] if ":///" in url else ""
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = url.split(":///", 1)[1].split("?", 1)[0] if ":///" in url else ""
+        if path and path != ":memory:" and not path.startswith("file:"):
+            _create_private(Path(path))
         engine = create_engine(url, connect_args={"timeout": 60})
         _configure(engine)
         return engine
@@ -167,6 +168,20 @@ SQLITE = SQLiteBackend()
 def _stored(value: Any) -> bool:
     """A later field's value takes a column: a flag when true, text when given."""
     return value is not None and value is not False
+
+
+def _create_private(path: Path) -> None:
+    """Create a new database file readable by its owner only (0600), in a directory
+    made 0700 if it is new, before SQLite first opens it: the file holds webhook secrets
+    and token hashes (issue 9). SQLite gives its -wal and -shm files the database file's
+    mode. An existing file keeps the mode its owner chose."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    os.close(descriptor)
 
 
 def _configure(engine: Engine) -> None:
