@@ -10,6 +10,7 @@ from rollback_rate.metrics.survival import (
     describe_time_to_rollback,
     kaplan_meier,
     late_share_pct,
+    survival_at,
     survival_quantile_hours,
 )
 
@@ -72,6 +73,15 @@ def test_empty_and_all_censored_give_an_empty_curve():
     assert kaplan_meier([]) == []
     assert kaplan_meier([(5, False), (1, False)]) == []
     assert survival_quantile_hours([], 0.5) is None
+
+
+def test_survival_at_reads_the_step_function():
+    curve = kaplan_meier(TEN)
+    # 1 before the first event time; each value holds from its event time to the next.
+    assert [survival_at(curve, h) for h in (0, 0.99, 1, 2.5, 3, 9.99, 10, 1e6)] == [
+        1.0, 1.0, 0.9, 0.9, 0.675, 0.50625, 0.253125, 0.253125
+    ]  # fmt: skip
+    assert survival_at([], 5) == 1.0
 
 
 def test_survival_quantiles_hand_computed():

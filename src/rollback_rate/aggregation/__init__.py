@@ -7,6 +7,7 @@ from rollback_rate.aggregation.query import DIMENSIONS, PERIODS, ReportQuery, pa
 from rollback_rate.aggregation.read_model import ReadModel, ReportCounts
 from rollback_rate.aggregation.sql import Counts
 from rollback_rate.aggregation.streams import StreamPosition, StreamRow
+from rollback_rate.aggregation.survival import SurvivalCounts, SurvivalTallies
 
 __all__ = [
     "DIMENSIONS",
@@ -21,5 +22,7 @@ __all__ = [
     "StreamGauge",
     "StreamPosition",
     "StreamRow",
+    "SurvivalCounts",
+    "SurvivalTallies",
     "parse_query",
 ]

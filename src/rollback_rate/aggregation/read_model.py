@@ -24,6 +24,7 @@ from rollback_rate.aggregation.streams import (
     stream_positions,
     stream_rows,
 )
+from rollback_rate.aggregation.survival import SurvivalCounts, survival_counts
 from rollback_rate.store import Database
 from rollback_rate.store.schema import events, streams
 
@@ -86,6 +87,11 @@ class ReadModel:
             [counts] = aggregate_many(conn, per_stream, [per_stream.by])
             rows = stream_rows(conn, query.model, query.environment)
         return counts, rows
+
+    def survival(self, query: ReportQuery) -> SurvivalCounts:
+        """What the time-to-rollback curves of the query are computed from."""
+        with self.database.snapshot() as conn:
+            return survival_counts(conn, query)
 
     def stream_positions(
         self, models: Iterable[str] | None = None

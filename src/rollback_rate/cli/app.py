@@ -11,7 +11,17 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from rollback_rate.cli import database, demo, importing, record, report, serve, sync, tokens
+from rollback_rate.cli import (
+    database,
+    demo,
+    importing,
+    record,
+    report,
+    serve,
+    survival,
+    sync,
+    tokens,
+)
 from rollback_rate.cli import webhooks as webhook_secrets
 from rollback_rate.cli.context import CliState
 from rollback_rate.errors import InvalidInput, RollbackRateError
@@ -69,6 +79,7 @@ app.add_typer(record.record_app, name="record")
 app.command("import")(importing.import_file)
 app.command()(report.report)
 app.command()(report.check)
+app.command()(survival.survival)
 app.command()(demo.demo)
 app.add_typer(database.db_app, name="db")
 app.command()(serve.serve)

@@ -45,7 +45,9 @@ from rollback_rate.metrics import (
     Report,
     StreamFigures,
     SummarySettings,
+    SurvivalReport,
     build_report,
+    build_survival,
     models_overview,
     stream_figures,
 )
@@ -288,6 +290,13 @@ class Ledger:
         counts = ReadModel(self.database).report_counts(query, costed=config.cost is not None)
         settings = SummarySettings(config.report.min_settled, config.cost, counts.stream_names)
         return build_report(query, counts, settings)
+
+    @_translated
+    def survival(self, query: ReportQuery) -> SurvivalReport:
+        """Time to rollback as Kaplan-Meier curves, overall and per group of `query.by`:
+        a rollback is the event (late ones included), every other deployment is censored
+        at `query.as_of`."""
+        return build_survival(query, ReadModel(self.database).survival(query))
 
     @_translated
     def models(self, query: ReportQuery) -> dict[str, Any]:

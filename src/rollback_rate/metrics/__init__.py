@@ -5,15 +5,19 @@ from rollback_rate.metrics.models import models_overview
 from rollback_rate.metrics.report import Report, build_report
 from rollback_rate.metrics.stats import Z_95, band, rate_pct, wilson_interval_pct
 from rollback_rate.metrics.summary import Summary, SummarySettings, summarise
+from rollback_rate.metrics.survival_report import GroupSurvival, SurvivalReport, build_survival
 
 __all__ = [
     "Z_95",
+    "GroupSurvival",
     "Report",
     "StreamFigures",
     "Summary",
     "SummarySettings",
+    "SurvivalReport",
     "band",
     "build_report",
+    "build_survival",
     "models_overview",
     "rate_pct",
     "stream_figures",

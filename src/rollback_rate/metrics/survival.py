@@ -42,9 +42,11 @@ __all__ = [
     "TimeToRollback",
     "catching_window_hours",
     "delay_quantile_hours",
+    "delay_quantiles_hours",
     "describe_time_to_rollback",
     "kaplan_meier",
     "late_share_pct",
+    "survival_at",
     "survival_quantile_hours",
 ]
 
@@ -123,6 +125,17 @@ def kaplan_meier(observations: Iterable[Observation]) -> list[SurvivalPoint]:
     return curve
 
 
+def survival_at(curve: Sequence[SurvivalPoint], hours: float) -> float:
+    """S(hours): the share of deployments not yet rolled back that long after deployment
+    (the curve is a step function: 1 before its first event time)."""
+    survival = 1.0
+    for point in curve:
+        if point.hours > hours:
+            break
+        survival = point.survival
+    return survival
+
+
 def survival_quantile_hours(curve: Sequence[SurvivalPoint], q: float) -> float | None:
     """The smallest event time t with S(t) <= 1 - q: when a share q of all deployments had
     been rolled back, censoring accounted for (unconditional). None if the curve never gets
@@ -132,9 +145,10 @@ def survival_quantile_hours(curve: Sequence[SurvivalPoint], q: float) -> float |
     S(t) is within rounding of that level it is recomputed from the points' integer counts.
     """
     level = 1 - _share(q)
+    rounded = float(level)
     for index, point in enumerate(curve):
-        if abs(point.survival - level) > _NEAR * level:
-            if point.survival < level:
+        if abs(point.survival - rounded) > _NEAR * rounded:
+            if point.survival < rounded:
                 return point.hours
             continue
         numerator = _product_of([p.at_risk - p.events for p in curve[: index + 1]])
@@ -153,17 +167,30 @@ def delay_quantile_hours(observations: Iterable[Observation], q: float) -> float
     so it is always an observed delay). None when nothing was rolled back. Only rollbacks
     seen by `as_of` are counted, so when recent deployments dominate this leans short.
     """
-    share = _share(q)
+    [quantile] = delay_quantiles_hours(observations, [q])
+    return quantile
+
+
+def delay_quantiles_hours(
+    observations: Iterable[Observation], qs: Sequence[float]
+) -> list[float | None]:
+    """`delay_quantile_hours` for each of `qs`, from one pass over the observations."""
+    shares = [_share(q) for q in qs]
     delays = _delays(observations)
     if not delays:
-        return None
-    k = math.ceil(share * sum(delays.values()))  # exact: share is a Fraction
-    seen = 0
-    for hours in sorted(delays):
-        seen += delays[hours]
-        if seen >= k:
-            return hours
-    raise AssertionError("k is at most the number of delays")  # pragma: no cover
+        return [None] * len(shares)
+    total = sum(delays.values())
+    ordered = sorted(delays.items())
+    found: list[float | None] = []
+    for share in shares:
+        k = math.ceil(share * total)  # exact: share is a Fraction
+        seen = 0
+        for hours, count in ordered:
+            seen += count
+            if seen >= k:
+                found.append(hours)
+                break
+    return found
 
 
 def catching_window_hours(observations: Iterable[Observation], share: float = 0.95) -> float | None:

@@ -15,7 +15,13 @@ from prometheus_client.process_collector import ProcessCollector
 
 from rollback_rate import __version__
 from rollback_rate.ledger import Ledger
-from rollback_rate.service import routes_events, routes_ops, routes_report, webhooks
+from rollback_rate.service import (
+    routes_analysis,
+    routes_events,
+    routes_ops,
+    routes_report,
+    webhooks,
+)
 from rollback_rate.service.auth import TokenCache
 from rollback_rate.service.errors import install_error_handlers
 from rollback_rate.service.middleware import (
@@ -66,6 +72,7 @@ def create_app(settings: Settings, ledger: Ledger | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(routes_events.router)
     app.include_router(routes_report.router)
+    app.include_router(routes_analysis.router)
     app.include_router(routes_ops.router)
     app.include_router(webhooks.router)
 

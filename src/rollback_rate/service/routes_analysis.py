@@ -1,0 +1,87 @@
+"""Read-only analyses beyond the report (issue 12): `GET /api/v1/survival`.
+
+Each is the JSON of the CLI command of the same name, from the same parser and the same
+ledger method.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from rollback_rate.aggregation import parse_query
+from rollback_rate.ledger import Ledger
+from rollback_rate.service.auth import require_scope
+from rollback_rate.service.errors import ERROR_RESPONSES
+from rollback_rate.service.routes_events import json_response
+from rollback_rate.service.state import get_ledger
+
+router = APIRouter(prefix="/api/v1", tags=["analysis"])
+
+Window = Annotated[str, Query(description="Observation window after each deployment: 7d, 36h.")]
+AsOf = Annotated[str | None, Query(description="As of this time (default now).")]
+Text = Annotated[str | None, Query()]
+
+
+class SurvivalPoint(BaseModel):
+    hours: float
+    survival: float
+    at_risk: int
+    events: int
+    ci95: list[float] | None
+
+
+class GroupSurvival(BaseModel):
+    deployments: int
+    rolled_back: int
+    late_rollbacks: int
+    censored: int
+    late_share: float | None
+    window_for_95pct_hours: float | None
+    delay_quantiles_hours: dict[str, float | None]
+    survival_quantiles_hours: dict[str, float | None]
+    curve: list[SurvivalPoint]
+
+
+class KeyedGroupSurvival(GroupSurvival):
+    key: dict[str, Any]
+
+
+class SurvivalResponse(BaseModel):
+    """The JSON of `rollback-rate survival --format json` (see the README)."""
+
+    as_of: str
+    window_hours: float
+    filters: dict[str, Any]
+    overall: GroupSurvival
+    groups: list[KeyedGroupSurvival]
+
+
+@router.get(
+    "/survival",
+    summary="Time to rollback: Kaplan-Meier curves",
+    response_model=SurvivalResponse,
+    responses=ERROR_RESPONSES,
+)
+def get_survival(
+    _token: Annotated[Any, Depends(require_scope("read"))],
+    ledger: Annotated[Ledger, Depends(get_ledger)],
+    window: Window = "7d",
+    as_of: AsOf = None,
+    by: Annotated[str | None, Query(description="model, environment and/or team.")] = None,
+    model: Text = None,
+    environment: Text = None,
+    team: Text = None,
+    since: Annotated[str | None, Query(description="Deployments at or after.")] = None,
+    until: Annotated[str | None, Query(description="Deployments at or before.")] = None,
+) -> Response:
+    """A Kaplan-Meier curve of counted deployments per group: a rollback is the event (late
+    ones included), every other deployment is censored at `as_of`; with each curve the
+    quantiles of time to rollback, the share of rollbacks after the window and the window
+    that would have caught 95% of them."""
+    query = parse_query(window=window, as_of=as_of, by=by, model=model,
+                        environment=environment, team=team, since=since, until=until)  # fmt: skip
+    return json_response(ledger.survival(query).as_dict())
