@@ -29,3 +29,45 @@ def test_survival_needs_the_read_scope_and_locates_bad_options(client, tokens):
     )
     error = assert_error(response, 422, "invalid_option")
     assert error["details"][0]["location"] == "query.by"
+
+
+def test_history_is_the_json_of_the_command(client, tokens, db):
+    from tests.ledger.test_history import CORRECTIONS
+    from tests.ledger.test_history import HISTORY as STREAM
+
+    ledger = Ledger(db, group_commit=False)
+    ledger.record_batch(STREAM)
+    ledger.record_batch(CORRECTIONS)
+    response = client.get(
+        "/api/v1/history",
+        params={"model": "m", "at": "2026-01-02T12:00:00Z", "context": 1},
+        headers=Tokens.header(tokens.read),
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["live"]["version"], body["live"]["made_live_by"]["id"]) == ("1", "r1")
+    assert [c["id"] for c in body["before"] + body["after"]] == ["r1", "d3"]
+
+
+def test_history_of_an_unknown_stream_is_a_located_404(client, tokens, db):
+    Ledger(db, group_commit=False).record_batch(HISTORY)
+    read = Tokens.header(tokens.read)
+    error = assert_error(client.get("/api/v1/history", params={"model": "zz"}, headers=read),
+                         404, "not_found")  # fmt: skip
+    assert error["details"] == [
+        {"location": "query.model", "field": "model",
+         "reason": "no events were recorded for model 'zz'"}
+    ]  # fmt: skip
+    error = assert_error(
+        client.get("/api/v1/history", params={"model": "a", "environment": "x"}, headers=read),
+        404,
+        "not_found",
+    )
+    assert error["details"][0]["location"] == "query.environment"
+    error = assert_error(
+        client.get("/api/v1/history", params={"model": "a", "at": "yesterday"}, headers=read),
+        422,
+        "invalid_option",
+    )
+    assert error["details"][0]["location"] == "query.at"
+    assert_error(client.get("/api/v1/history", headers=read), 422, "invalid_request")

@@ -16,6 +16,7 @@ from sqlalchemy import exists, select
 from rollback_rate.aggregation.audit import AuditPage, AuditQuery, audit_page
 from rollback_rate.aggregation.failures import FailedRollbacks, failed_rollbacks
 from rollback_rate.aggregation.gauges import StreamGauge, stream_gauges
+from rollback_rate.aggregation.history import StreamHistory, environments_of, stream_history
 from rollback_rate.aggregation.query import ReportQuery
 from rollback_rate.aggregation.sql import Counts, Key, aggregate_many
 from rollback_rate.aggregation.streams import (
@@ -92,6 +93,15 @@ class ReadModel:
         """What the time-to-rollback curves of the query are computed from."""
         with self.database.snapshot() as conn:
             return survival_counts(conn, query)
+
+    def history(
+        self, model: str, environment: str, at: int, after: int
+    ) -> tuple[StreamHistory | None, list[str]]:
+        """The stream's events up to `at` and `after` of those after it, with its
+        corrections; when there is no such stream, None and the model's environments."""
+        with self.database.snapshot() as conn:
+            found = stream_history(conn, model, environment, at, after)
+            return found, [] if found is not None else environments_of(conn, model)
 
     def stream_positions(
         self, models: Iterable[str] | None = None

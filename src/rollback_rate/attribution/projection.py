@@ -220,7 +220,7 @@ def refresh_streams(
                 _note_before_replay(conn, replay, changes)
             conn.execute(delete(deployments).where(deployments.c.stream_id.in_(replay)))
             conn.execute(delete(orphan_rollbacks).where(orphan_rollbacks.c.stream_id.in_(replay)))
-        corrections = _corrections(conn, replay) if replay else {}
+        corrections = read_corrections(conn, replay) if replay else {}
         for row in rows:
             stream = _Stream(row, replay=row.id in corrections)
             writer.stream(stream.id, stream.model, stream.environment)
@@ -253,7 +253,7 @@ def _continues(row: Any, earliest_new_ts: int | None) -> bool:
     )
 
 
-def _corrections(conn: Connection, stream_ids: list[int]) -> dict[int, Corrections]:
+def read_corrections(conn: Connection, stream_ids: list[int]) -> dict[int, Corrections]:
     """Each replayed stream's voids and amends, resolved (every replayed stream gets one,
     most of them empty)."""
     target = events.alias("target_event")

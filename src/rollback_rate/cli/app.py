@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 from rollback_rate.cli import (
     database,
     demo,
+    history,
     importing,
     record,
     report,
@@ -80,6 +81,7 @@ app.command("import")(importing.import_file)
 app.command()(report.report)
 app.command()(report.check)
 app.command()(survival.survival)
+app.command()(history.history)
 app.command()(demo.demo)
 app.add_typer(database.db_app, name="db")
 app.command()(serve.serve)

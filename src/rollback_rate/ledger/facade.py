@@ -24,8 +24,9 @@ from rollback_rate.aggregation import (
     StreamPosition,
 )
 from rollback_rate.attribution import ChangeLog
+from rollback_rate.attribution.moment import History, replay_to
 from rollback_rate.config import Config
-from rollback_rate.errors import InvalidOption
+from rollback_rate.errors import InvalidOption, UnknownStream
 from rollback_rate.events import EventRecord
 from rollback_rate.ledger.commits import Committed, Subscriber, notify
 from rollback_rate.ledger.errors import database_errors
@@ -72,6 +73,7 @@ from rollback_rate.store.tokens import (
 )
 from rollback_rate.timeutil import now_micros
 
+MAX_CONTEXT = 100  # changes either side of a moment that `history` shows
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -297,6 +299,28 @@ class Ledger:
         a rollback is the event (late ones included), every other deployment is censored
         at `query.as_of`."""
         return build_survival(query, ReadModel(self.database).survival(query))
+
+    @_translated
+    def history(
+        self, model: str, environment: str, at: int | None = None, *, context: int = 3
+    ) -> History:
+        """What served on (model, environment) at `at` (now): the live version, since when
+        and which event made it live, and `context` changes either side, from the stack
+        rules replayed over the log with its corrections."""
+        if not 0 <= context <= MAX_CONTEXT:
+            raise InvalidOption(f"context must be 0 to {MAX_CONTEXT} (got {context})", "context")
+        moment = now_micros() if at is None else at
+        found, environments = ReadModel(self.database).history(model, environment, moment, context)
+        if found is None:
+            if not environments:
+                raise UnknownStream(f"no events were recorded for model {model!r}", "model")
+            raise UnknownStream(
+                f"model {model!r} has no events in environment {environment!r}; it has "
+                f"events in {', '.join(environments)}",
+                "environment",
+            )
+        replayed = replay_to(found.events, found.corrections, moment, context)
+        return History(model, environment, replayed)
 
     @_translated
     def models(self, query: ReportQuery) -> dict[str, Any]:

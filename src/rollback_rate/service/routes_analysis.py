@@ -1,4 +1,5 @@
-"""Read-only analyses beyond the report (issue 12): `GET /api/v1/survival`.
+"""Read-only analyses beyond the report (issue 12): `GET /api/v1/survival` and
+`GET /api/v1/history`.
 
 Each is the JSON of the CLI command of the same name, from the same parser and the same
 ledger method.
@@ -15,9 +16,10 @@ from pydantic import BaseModel
 from rollback_rate.aggregation import parse_query
 from rollback_rate.ledger import Ledger
 from rollback_rate.service.auth import require_scope
-from rollback_rate.service.errors import ERROR_RESPONSES
+from rollback_rate.service.errors import ERROR_RESPONSES, ErrorEnvelope
 from rollback_rate.service.routes_events import json_response
 from rollback_rate.service.state import get_ledger
+from rollback_rate.timeutil import parse_timestamp
 
 router = APIRouter(prefix="/api/v1", tags=["analysis"])
 
@@ -85,3 +87,57 @@ def get_survival(
     query = parse_query(window=window, as_of=as_of, by=by, model=model,
                         environment=environment, team=team, since=since, until=until)  # fmt: skip
     return json_response(ledger.survival(query).as_dict())
+
+
+class Change(BaseModel):
+    id: str
+    type: str
+    timestamp: str
+    version: str | None
+    effect: str
+    rolled_back: list[str]
+    live_after: str | None
+    automated: bool | None
+    cause: str | None
+    actor: str | None
+    source: str | None
+    note: str | None
+
+
+class Live(BaseModel):
+    version: str
+    since: str
+    made_live_by: Change
+    deployed_by: Change | None
+
+
+class HistoryResponse(BaseModel):
+    """The JSON of `rollback-rate history --format json` (see the README)."""
+
+    model: str
+    environment: str
+    at: str
+    live: Live | None
+    before: list[Change]
+    after: list[Change]
+
+
+@router.get(
+    "/history",
+    summary="What served when",
+    response_model=HistoryResponse,
+    responses={**ERROR_RESPONSES, 404: {"model": ErrorEnvelope, "description": "Unknown stream"}},
+)
+def get_history(
+    _token: Annotated[Any, Depends(require_scope("read"))],
+    ledger: Annotated[Ledger, Depends(get_ledger)],
+    model: Annotated[str, Query(description="The model.")],
+    environment: Annotated[str, Query(description="Its environment.")] = "production",
+    at: Annotated[str | None, Query(description="The moment (default now).")] = None,
+    context: Annotated[int, Query(ge=0, le=100, description="Changes either side.")] = 3,
+) -> Response:
+    """The version live on (model, environment) at `at`, since when, the event that made it
+    live (id, source, actor, note) and the changes just before and after, replayed from
+    the log with the stack rules and its corrections."""
+    moment = parse_timestamp(at, "at") if at is not None else None
+    return json_response(ledger.history(model, environment, moment, context=context).as_dict())
