@@ -71,3 +71,24 @@ def test_history_of_an_unknown_stream_is_a_located_404(client, tokens, db):
     )
     assert error["details"][0]["location"] == "query.at"
     assert_error(client.get("/api/v1/history", headers=read), 422, "invalid_request")
+
+
+def test_testscore_is_the_json_of_the_command(client, tokens, db):
+    from tests.metrics.test_testscore import AS_OF as SCORED_AS_OF
+    from tests.metrics.test_testscore import EVENTS, VOID
+
+    Ledger(db, group_commit=False).record_batch([*EVENTS, VOID])
+    response = client.get(
+        "/api/v1/testscore",
+        params={"as_of": SCORED_AS_OF, "model": "drilled"},
+        headers=Tokens.header(tokens.read),
+    )
+    assert response.status_code == 200, response.text
+    [drilled] = response.json()["models"]
+    assert (drilled["infra_6"]["score"], drilled["infra_7"]["score"]) == (0, 0.5)
+    error = assert_error(
+        client.get("/api/v1/testscore", params={"until": "x"}, headers=Tokens.header(tokens.read)),
+        422,
+        "invalid_option",
+    )
+    assert error["details"][0]["location"] == "query.until"

@@ -8,6 +8,7 @@ from rollback_rate.aggregation.read_model import ReadModel, ReportCounts
 from rollback_rate.aggregation.sql import Counts
 from rollback_rate.aggregation.streams import StreamPosition, StreamRow
 from rollback_rate.aggregation.survival import SurvivalCounts, SurvivalTallies
+from rollback_rate.aggregation.testscore import EvidenceEvent, ModelEvidence
 
 __all__ = [
     "DIMENSIONS",
@@ -15,7 +16,9 @@ __all__ = [
     "AuditPage",
     "AuditQuery",
     "Counts",
+    "EvidenceEvent",
     "FailedRollbacks",
+    "ModelEvidence",
     "ReadModel",
     "ReportCounts",
     "ReportQuery",

@@ -26,6 +26,7 @@ from rollback_rate.aggregation.streams import (
     stream_rows,
 )
 from rollback_rate.aggregation.survival import SurvivalCounts, survival_counts
+from rollback_rate.aggregation.testscore import ModelEvidence, testscore_evidence
 from rollback_rate.store import Database
 from rollback_rate.store.schema import events, streams
 
@@ -93,6 +94,11 @@ class ReadModel:
         """What the time-to-rollback curves of the query are computed from."""
         with self.database.snapshot() as conn:
             return survival_counts(conn, query)
+
+    def testscore(self, query: ReportQuery) -> dict[str, ModelEvidence]:
+        """Per model, the evidence of canaries, rollbacks, drills and failed rollbacks."""
+        with self.database.snapshot() as conn:
+            return testscore_evidence(conn, query)
 
     def history(
         self, model: str, environment: str, at: int, after: int

@@ -21,6 +21,7 @@ from rollback_rate.cli import (
     serve,
     survival,
     sync,
+    testscore,
     tokens,
 )
 from rollback_rate.cli import webhooks as webhook_secrets
@@ -82,6 +83,7 @@ app.command()(report.report)
 app.command()(report.check)
 app.command()(survival.survival)
 app.command()(history.history)
+app.command()(testscore.testscore)
 app.command()(demo.demo)
 app.add_typer(database.db_app, name="db")
 app.command()(serve.serve)

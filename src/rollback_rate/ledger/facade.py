@@ -47,9 +47,11 @@ from rollback_rate.metrics import (
     StreamFigures,
     SummarySettings,
     SurvivalReport,
+    TestScore,
     build_report,
     build_survival,
     models_overview,
+    score_tests,
     stream_figures,
 )
 from rollback_rate.sources import SourceOptions
@@ -299,6 +301,12 @@ class Ledger:
         a rollback is the event (late ones included), every other deployment is censored
         at `query.as_of`."""
         return build_survival(query, ReadModel(self.database).survival(query))
+
+    @_translated
+    def testscore(self, query: ReportQuery) -> TestScore:
+        """Per model, ML Test Score Infra 6 (canary before serving) and Infra 7 (rollback
+        quickly and safely), scored from what the log shows, with the evidence."""
+        return score_tests(query, ReadModel(self.database).testscore(query))
 
     @_translated
     def history(

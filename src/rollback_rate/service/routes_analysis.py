@@ -1,5 +1,5 @@
-"""Read-only analyses beyond the report (issue 12): `GET /api/v1/survival` and
-`GET /api/v1/history`.
+"""Read-only analyses beyond the report (issue 12): `GET /api/v1/survival`,
+`GET /api/v1/history` and `GET /api/v1/testscore`.
 
 Each is the JSON of the CLI command of the same name, from the same parser and the same
 ledger method.
@@ -141,3 +141,55 @@ def get_history(
     the log with the stack rules and its corrections."""
     moment = parse_timestamp(at, "at") if at is not None else None
     return json_response(ledger.history(model, environment, moment, context=context).as_dict())
+
+
+class EvidenceEvent(BaseModel):
+    id: str
+    kind: str
+    timestamp: str
+    automated: bool
+
+
+class TestResult(BaseModel):
+    score: float
+    title: str
+    evidence: dict[str, int]
+    events: list[EvidenceEvent]
+
+
+class ModelScore(BaseModel):
+    model: str
+    infra_6: TestResult
+    infra_7: TestResult
+
+
+class TestScoreResponse(BaseModel):
+    """The JSON of `rollback-rate testscore --format json` (see the README)."""
+
+    as_of: str
+    filters: dict[str, Any]
+    tests: dict[str, str]
+    models: list[ModelScore]
+
+
+@router.get(
+    "/testscore",
+    summary="ML Test Score Infra 6 and Infra 7 per model",
+    response_model=TestScoreResponse,
+    responses=ERROR_RESPONSES,
+)
+def get_testscore(
+    _token: Annotated[Any, Depends(require_scope("read"))],
+    ledger: Annotated[Ledger, Depends(get_ledger)],
+    as_of: AsOf = None,
+    model: Text = None,
+    environment: Text = None,
+    since: Annotated[str | None, Query(description="Evidence at or after.")] = None,
+    until: Annotated[str | None, Query(description="Evidence at or before.")] = None,
+) -> Response:
+    """Per model, Infra 6 (canary before serving) and Infra 7 (roll back quickly and
+    safely) of the ML Test Score: 0 not seen, 0.5 seen but manual, 1 automated, with the
+    counts and the latest events the score rests on."""
+    query = parse_query(window="7d", as_of=as_of, model=model, environment=environment,
+                        since=since, until=until)  # fmt: skip
+    return json_response(ledger.testscore(query).as_dict())
