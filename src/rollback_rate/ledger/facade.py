@@ -33,6 +33,7 @@ from rollback_rate.ledger.errors import database_errors
 from rollback_rate.ledger.group_commit import MAX_GROUPED_EVENTS, GroupCommitter
 from rollback_rate.ledger.inputs import ImportResult, located_file_events, located_json_body
 from rollback_rate.ledger.retry import with_retries
+from rollback_rate.ledger.warnings import WarningLog, bad_target_warnings
 from rollback_rate.ledger.webhooks import Delivery, deliver
 from rollback_rate.ledger.writes import (
     IngestResult,
@@ -185,12 +186,18 @@ class Ledger:
         """Record a batch atomically: any invalid event raises InvalidInput, each problem
         located (`[3]`, or the given locations), and nothing is stored. Small batches from
         concurrent callers share a transaction (group commit); every batch is retried
-        whole when the database aborts it to break a deadlock."""
+        whole when the database aborts it to break a deadlock. Its `warnings` name the
+        bad-target rollbacks its events made."""
         where = locations or [f"[{index}]" for index in range(len(events))]
-        raws = list(zip(where, events, strict=True))
-        if self._committer is not None and len(raws) <= MAX_GROUPED_EVENTS:
-            return self._committer.submit(validate_events(raws))
-        return self._write(lambda changes: write_events(self.database, raws, changes=changes))
+        records = validate_events(zip(where, events, strict=True))
+        if self._committer is not None and len(records) <= MAX_GROUPED_EVENTS:
+            return self._committer.submit(records)
+        located = list(zip(where, records, strict=True))
+        result, committed = self._write_noted(
+            lambda changes: write_events(self.database, located, changes=changes)
+        )
+        result.warnings = bad_target_warnings(committed, records)
+        return result
 
     @_translated
     def record_stream(
@@ -421,8 +428,25 @@ class Ledger:
         self._notify(committed)
         return result
 
+    def _write_noted(
+        self, attempt: Callable[[ChangeLog | None], tuple[T, Committed | None]]
+    ) -> tuple[T, Committed | None]:
+        """`_write`, and what it changed: all of it for subscribers; with none, only when
+        it made a bad-target rollback (warnings need no more)."""
+        result, committed = with_retries(
+            self.database.backend,
+            lambda: attempt(ChangeLog() if self._subscribers else WarningLog()),
+        )
+        self._notify(committed)
+        return result, committed
+
     def _commit_groups(self, groups: Sequence[Sequence[EventRecord]]) -> list[IngestResult]:
-        return self._write(lambda changes: write_groups(self.database, groups, changes))
+        results, committed = self._write_noted(
+            lambda changes: write_groups(self.database, groups, changes)
+        )
+        for result, group in zip(results, groups, strict=True):
+            result.warnings = bad_target_warnings(committed, group)
+        return results
 
     def _import(
         self,

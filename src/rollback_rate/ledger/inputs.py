@@ -33,7 +33,7 @@ class ImportResult(IngestResult):
     @classmethod
     def of(cls, result: IngestResult, ignored: IgnoredTally) -> ImportResult:
         return cls(result.stored, result.duplicates, result.invalid, result.problems,
-                   ignored.count, dict(ignored.reasons))  # fmt: skip
+                   ignored=ignored.count, ignored_reasons=dict(ignored.reasons))  # fmt: skip
 
 
 def located_file_events(

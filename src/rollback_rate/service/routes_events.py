@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from rollback_rate.aggregation import AuditQuery
 from rollback_rate.events import Event
@@ -27,10 +27,23 @@ router = APIRouter(prefix="/api/v1", tags=["events"])
 _EVENT_SCHEMA = Event.model_json_schema()
 
 
+class RecordWarning(BaseModel):
+    code: str
+    event_id: str
+    model: str
+    environment: str
+    message: str
+
+
 class IngestResponse(BaseModel):
     received: int
     stored: int
     duplicates: int
+    warnings: list[RecordWarning] | None = Field(
+        None,
+        description="Only when the request's events did something to look at: a rollback "
+        "onto a version rolled back before (`bad_target_rollback`).",
+    )
 
 
 class StoredEvent(Event):
@@ -88,11 +101,15 @@ def post_events(
 ) -> Response:
     """Validate and store events; an invalid batch stores nothing (422, every problem
     located by array index and field); an event whose id is already stored is counted as
-    a duplicate, not stored twice."""
+    a duplicate, not stored twice. A rollback onto a version that had been rolled back
+    before is stored and answered with a warning."""
     received, result = ledger.record_json(body, max_events=request.app.state.settings.max_batch)
-    return json_response(
-        {"received": received, "stored": result.stored, "duplicates": result.duplicates}
-    )
+    answer: dict[str, Any] = {
+        "received": received, "stored": result.stored, "duplicates": result.duplicates
+    }  # fmt: skip
+    if result.warnings:
+        answer["warnings"] = [warning.as_dict() for warning in result.warnings]
+    return json_response(answer)
 
 
 @router.get(
