@@ -14,6 +14,7 @@ from rich.text import Text
 
 from rollback_rate.errors import InvalidOption
 from rollback_rate.metrics import Report
+from rollback_rate.render.beyond import band_cell, beyond_cells, beyond_headers, footnote
 from rollback_rate.render.rows import COLUMNS, hours, pct, report_rows
 
 
@@ -39,7 +40,7 @@ def _cells(row: dict[str, Any]) -> list[str]:
         str(row["rollbacks"]),
         pct(row["rollback_rate"]),
         ci,
-        str(row["band"] or "n/a"),
+        band_cell(row),
         pct(row["automated_share"]),
         str(row["late_rollbacks"]),
         str(row["orphan_rollbacks"]),
@@ -94,24 +95,37 @@ def headline(report: Report) -> str:
     )
 
 
+def _tables(rows: list[dict[str, Any]]) -> list[tuple[list[str], Callable[[Any], list[str]]]]:
+    """(headers, cells of a row) of each table: the rate, then what lies beyond it."""
+    return [(HEADERS, _cells), (beyond_headers(rows), lambda row: beyond_cells(row, rows))]
+
+
 def render_markdown(report: Report) -> str:
-    lines = [headline(report), "", "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
-    for row in report_rows(report):
-        cells = [cell.replace("|", "\\|") for cell in _cells(row)]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    rows = list(report_rows(report))
+    lines = [headline(report)]
+    for headers, cells in _tables(rows):
+        lines += ["", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+        for row in rows:
+            lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells(row)) + " |")
+    note = footnote(rows)
+    return "\n".join([*lines, *(["", note] if note else [])]) + "\n"
 
 
 def render_table(report: Report) -> str:
-    table = Table(*HEADERS, title=headline(report), title_justify="left")
-    for row in report_rows(report):
-        # Text, not markup: a model named '[red]x' must print as written.
-        table.add_row(
-            *(Text(cell) for cell in _cells(row)),
-            style="bold" if row["scope"] == "overall" else None,
-        )
+    rows = list(report_rows(report))
     console = Console(file=io.StringIO(), width=200, record=True, force_terminal=False)
-    console.print(table)
+    tables = _tables(rows)
+    for index, (headers, cells) in enumerate(tables):
+        note = footnote(rows) if index == len(tables) - 1 else None
+        table = Table(*headers, title=None if index else headline(report), title_justify="left",
+                      caption=Text(note) if note else None, caption_justify="left")  # fmt: skip
+        for row in rows:
+            # Text, not markup: a model named '[red]x' must print as written.
+            table.add_row(
+                *(Text(cell) for cell in cells(row)),
+                style="bold" if row["scope"] == "overall" else None,
+            )
+        console.print(table)
     return console.export_text()
 
 
