@@ -48,7 +48,8 @@ def stream_history(
         *conn.execute(query.where(events.c.ts <= at).order_by(*order)),
         *conn.execute(query.where(events.c.ts > at).order_by(*order).limit(later)),
     ]
-    logged = [LoggedEvent(StreamEvent._make(row[:10]), *row[10:]) for row in rows]
+    width = len(StreamEvent._fields)
+    logged = [LoggedEvent(StreamEvent._make(row[:width]), *row[width:]) for row in rows]
     return StreamHistory(logged, corrections)
 
 

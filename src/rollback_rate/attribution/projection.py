@@ -254,8 +254,8 @@ def _continues(row: Any, earliest_new_ts: int | None) -> bool:
 
 
 def read_corrections(conn: Connection, stream_ids: list[int]) -> dict[int, Corrections]:
-    """Each replayed stream's voids and amends, resolved (every replayed stream gets one,
-    most of them empty)."""
+    """Each stream's voids and amends, resolved (every stream asked about gets one, most
+    of them empty): for a replay, and for readers that replay (`history`)."""
     target = events.alias("target_event")
     found: dict[int, list[Correction]] = {sid: [] for sid in stream_ids}
     rows = conn.execute(
