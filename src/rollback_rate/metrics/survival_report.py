@@ -71,14 +71,7 @@ class SurvivalReport:
         return {
             "as_of": iso_utc(q.as_of),
             "window_hours": q.window / MICROS_PER_HOUR,
-            "filters": {
-                "model": q.model,
-                "environment": q.environment,
-                "team": q.team,
-                "since": iso_utc(q.since) if q.since is not None else None,
-                "until": iso_utc(q.until) if q.until is not None else None,
-                "by": list(q.by),
-            },
+            "filters": q.echo("model", "environment", "team", "since", "until", "by"),
             "overall": self.overall.as_dict(),
             "groups": [{"key": key, **group.as_dict()} for key, group in self.groups],
         }

@@ -55,12 +55,7 @@ class TestScore:
         q = self.query
         return {
             "as_of": iso_utc(q.as_of),
-            "filters": {
-                "model": q.model,
-                "environment": q.environment,
-                "since": iso_utc(q.since) if q.since is not None else None,
-                "until": iso_utc(q.until) if q.until is not None else None,
-            },
+            "filters": q.echo("model", "environment", "since", "until"),
             "tests": TESTS,
             "models": [
                 {"model": model, **{result.test: result.as_dict() for result in results}}

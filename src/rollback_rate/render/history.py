@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from rollback_rate.attribution.moment import History
-from rollback_rate.errors import InvalidOption
+from rollback_rate.render.tables import dispatch, markdown_table, text_table
 
 CHANGE_COLUMNS = ("id", "type", "timestamp", "version", "effect", "rolled_back", "live_after",
                   "automated", "cause", "actor", "source", "note")  # fmt: skip
@@ -26,11 +26,7 @@ HEADERS = ["", "time", "event", "type", "version", "effect", "rolled back", "liv
 
 def render_history(history: History, fmt: str) -> str:
     """The history in `fmt`: table, json, csv or markdown."""
-    try:
-        return _FORMATS[fmt](history)
-    except KeyError:
-        known = ", ".join(_FORMATS)
-        raise InvalidOption(f"format {fmt!r} is not one of {known}", "format") from None
+    return dispatch(_FORMATS, history, fmt)
 
 
 def headline(history: History) -> str:
@@ -110,24 +106,12 @@ _FOOT = "* made the live version live."
 
 
 def _markdown(history: History) -> str:
-    lines = [headline(history), "", "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
-    for cells in _cells(history):
-        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
-    return "\n".join([*lines, "", _FOOT]) + "\n"
+    table = markdown_table(HEADERS, _cells(history))
+    return "\n".join([headline(history), "", *table, "", _FOOT]) + "\n"
 
 
 def _table(history: History) -> str:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(*HEADERS, title=headline(history), title_justify="left", caption=_FOOT,
-                  caption_justify="left")  # fmt: skip
-    for cells in _cells(history):
-        table.add_row(*(Text(cell) for cell in cells))
-    console = Console(file=io.StringIO(), width=200, record=True, force_terminal=False)
-    console.print(table)
-    return console.export_text()
+    return text_table(HEADERS, _cells(history), title=headline(history), caption=_FOOT)
 
 
 _FORMATS: dict[str, Callable[[History], str]] = {

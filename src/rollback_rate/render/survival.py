@@ -15,10 +15,10 @@ from typing import Any
 
 import orjson
 
-from rollback_rate.errors import InvalidOption
 from rollback_rate.metrics import GroupSurvival, SurvivalReport
 from rollback_rate.metrics.survival import survival_at
 from rollback_rate.render.rows import hours, pct
+from rollback_rate.render.tables import dispatch, markdown_table, text_table
 from rollback_rate.timeutil import MICROS_PER_HOUR, iso_utc
 
 KEY_COLUMNS = ("scope", "model", "environment", "team")
@@ -44,12 +44,7 @@ COLUMNS = KEY_COLUMNS + GROUP_COLUMNS + POINT_COLUMNS
 
 def render_survival(report: SurvivalReport, fmt: str) -> str:
     """The report in `fmt`: table, json, csv or markdown."""
-    try:
-        return _FORMATS[fmt](report)
-    except KeyError:
-        raise InvalidOption(
-            f"format {fmt!r} is not one of {', '.join(_FORMATS)}", "format"
-        ) from None
+    return dispatch(_FORMATS, report, fmt)
 
 
 def _json(report: SurvivalReport) -> str:
@@ -138,25 +133,13 @@ _FOOT = "S(t): share of deployments not rolled back t after deployment. Full cur
 
 
 def _markdown(report: SurvivalReport) -> str:
-    headers = _headers(report)
-    lines = [headline(report), "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    for cells in _cells(report):
-        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
-    return "\n".join([*lines, "", _FOOT]) + "\n"
+    table = markdown_table(_headers(report), _cells(report))
+    return "\n".join([headline(report), "", *table, "", _FOOT]) + "\n"
 
 
 def _table(report: SurvivalReport) -> str:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(*_headers(report), title=headline(report), title_justify="left",
-                  caption=_FOOT, caption_justify="left")  # fmt: skip
-    for index, cells in enumerate(_cells(report)):
-        table.add_row(*(Text(cell) for cell in cells), style="bold" if index == 0 else None)
-    console = Console(file=io.StringIO(), width=200, record=True, force_terminal=False)
-    console.print(table)
-    return console.export_text()
+    return text_table(_headers(report), _cells(report), title=headline(report), caption=_FOOT,
+                      bold_first=True)  # fmt: skip
 
 
 _FORMATS: dict[str, Callable[[SurvivalReport], str]] = {

@@ -13,20 +13,16 @@ from typing import Any
 
 import orjson
 
-from rollback_rate.errors import InvalidOption
 from rollback_rate.metrics import TestScore
 from rollback_rate.metrics.testscore import TESTS
+from rollback_rate.render.tables import dispatch, markdown_table, text_table
 
 HEADERS = ["model", "Infra 6", "canary evidence", "Infra 7", "rollback evidence"]
 
 
 def render_testscore(score: TestScore, fmt: str) -> str:
     """The scores in `fmt`: table, json, csv or markdown."""
-    try:
-        return _FORMATS[fmt](score)
-    except KeyError:
-        known = ", ".join(_FORMATS)
-        raise InvalidOption(f"format {fmt!r} is not one of {known}", "format") from None
+    return dispatch(_FORMATS, score, fmt)
 
 
 def _json(score: TestScore) -> str:
@@ -81,23 +77,11 @@ def headline(score: TestScore) -> str:
 
 
 def _markdown(score: TestScore) -> str:
-    lines = [headline(score), "", "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
-    for cells in _cells(score):
-        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
-    return "\n".join(lines) + "\n"
+    return "\n".join([headline(score), "", *markdown_table(HEADERS, _cells(score))]) + "\n"
 
 
 def _table(score: TestScore) -> str:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(*HEADERS, title=headline(score), title_justify="left")
-    for cells in _cells(score):
-        table.add_row(*(Text(cell) for cell in cells))
-    console = Console(file=io.StringIO(), width=200, record=True, force_terminal=False)
-    console.print(table)
-    return console.export_text()
+    return text_table(HEADERS, _cells(score), title=headline(score))
 
 
 _FORMATS: dict[str, Callable[[TestScore], str]] = {
