@@ -48,6 +48,10 @@ class InvalidOption(RollbackRateError):
         super().__init__(message)
 
 
+class UnknownStream(InvalidOption):
+    """No event was ever recorded for the model (or for it in the environment) asked about."""
+
+
 class InvalidCursor(InvalidOption):
     """A page cursor that no page gave out."""
 

@@ -129,3 +129,47 @@ def test_groups_carry_a_shrunk_estimate_and_can_be_ranked_by_it(ledger):
         assert group["shrunk_rate"] <= max(group["rollback_rate"], prior["mean_rate"])
     shrunk = report(ledger, AS_OF, by="model", order="shrunk")["groups"]
     assert shrunk[0]["shrunk_rate"] >= shrunk[1]["shrunk_rate"]
+
+
+def test_every_format_shows_every_figure(ledger):
+    # The figures of test_every_figure_of_the_summary, since day 3 (test_the_overall_rate_
+    # against_the_period_before: 1 of 4, -25 pp, p = 1) and by week.
+    import csv
+    import io
+
+    from rollback_rate import parse_query
+    from rollback_rate.render import render
+
+    query = parse_query(window="7d", as_of=AS_OF, period="week", by="team")
+    rendered = {fmt: render(ledger.report(query), fmt) for fmt in ("csv", "markdown", "table")}
+    rows = list(csv.DictReader(io.StringIO(rendered["csv"])))
+    overall = rows[0]
+    assert {name: overall[name] for name in (
+        "sufficient", "prevented_rollbacks", "rollback_rate_excluding_prevented",
+        "bad_target_rollbacks", "repeat_rollbacks", "repeat_share", "unplanned_deployments",
+        "change_failures", "change_failure_rate", "cost_currency", "cost_total",
+        "cost_degraded", "cost_triage", "cost_fixed")} == {
+        "sufficient": "False", "prevented_rollbacks": "1",
+        "rollback_rate_excluding_prevented": "20.0", "bad_target_rollbacks": "1",
+        "repeat_rollbacks": "1", "repeat_share": "50.0", "unplanned_deployments": "1",
+        "change_failures": "3", "change_failure_rate": "50.0", "cost_currency": "EUR",
+        "cost_total": "720.0", "cost_degraded": "500.0", "cost_triage": "200.0",
+        "cost_fixed": "20.0",
+    }  # fmt: skip
+    week2 = next(row for row in rows if row["period"] == "2026-W02")
+    assert (week2["change_previous"], week2["change_pp"], week2["change_p_value"],
+            week2["change_significant"]) == ("2026-W01", "-50.0", "1.0", "False")  # fmt: skip
+    risk = next(row for row in rows if row["scope"] == "group")
+    assert (risk["team"], float(risk["shrunk_rate"]) > 0) == ("risk", True)
+    markdown = rendered["markdown"]
+    assert "| overall | 6 | 6 | 0 | 2 | 33.3% | 9.7-70.0% | high_risk* |" in markdown
+    assert (
+        "| overall | 1 | 20.0% | 1 | 1 (50.0%) | 16.7% (1 unplanned) | 50.0% (3) | EUR 720.00 |"
+        "  |  |  |"
+    ) in markdown
+    assert "| 2026-W02 | 0 | 0.0% | 0 | 0 (n/a) | 100.0% (1 unplanned) | 0.0% (0) | EUR 0.00 " \
+        "| -50.0 pp (2026-W01) | no (p=1.000) |  |" in markdown  # fmt: skip
+    assert markdown.rstrip().endswith("the band is not yet meaningful.")
+    table = rendered["table"]
+    assert "high_risk*" in table and "([report] min_settled, default 20)" in table
+    assert "-50.0 pp (2026-W01)" in table

@@ -343,3 +343,27 @@ def test_report_html_is_one_file_carrying_the_dashboard_snapshot(db_url, tmp_pat
     assert "<b>m</b>" not in page  # only escaped, inside the JSON
     bad = cli(db_url, "report", "--format", "html", "--period", "day", "--output", str(out))
     assert bad.exit_code == 2 and "period 'day' is not one of week, month" in bad.output
+
+
+def test_report_order_ranks_groups_as_the_api_does(db_url, tmp_path):
+    # "big": 1 of 4 rolled back (25%); "small": 1 of 2 (50%). By name big comes first; by
+    # raw rate small does.
+    events = []
+    for model, versions in (("big", 4), ("small", 2)):
+        for v in range(1, versions + 1):
+            events.append({"type": "deployment", "model": model, "version": str(v),
+                           "timestamp": f"2026-01-0{v}T09:00:00Z"})  # fmt: skip
+        events.append({"type": "rollback", "model": model,
+                       "timestamp": f"2026-01-0{versions}T10:00:00Z"})  # fmt: skip
+    assert cli(db_url, "import", str(write_jsonl(tmp_path / "e.jsonl", events))).exit_code == 0
+
+    def order(how: str) -> list[str]:
+        result = cli(db_url, "report", "--by", "model", "--as-of", "2026-02-01",
+                     "--format", "json", "--order", how)  # fmt: skip
+        assert result.exit_code == 0, result.output
+        return [group["key"]["model"] for group in json.loads(result.stdout)["groups"]]
+
+    assert order("name") == ["big", "small"]
+    assert order("rate") == ["small", "big"]
+    bad = cli(db_url, "report", "--order", "loudest")
+    assert bad.exit_code == 2 and "order 'loudest' is not one of" in bad.output

@@ -10,6 +10,7 @@ from rollback_rate.metrics.survival import (
     describe_time_to_rollback,
     kaplan_meier,
     late_share_pct,
+    survival_at,
     survival_quantile_hours,
 )
 
@@ -72,6 +73,15 @@ def test_empty_and_all_censored_give_an_empty_curve():
     assert kaplan_meier([]) == []
     assert kaplan_meier([(5, False), (1, False)]) == []
     assert survival_quantile_hours([], 0.5) is None
+
+
+def test_survival_at_reads_the_step_function():
+    curve = kaplan_meier(TEN)
+    # 1 before the first event time; each value holds from its event time to the next.
+    assert [survival_at(curve, h) for h in (0, 0.99, 1, 2.5, 3, 9.99, 10, 1e6)] == [
+        1.0, 1.0, 0.9, 0.9, 0.675, 0.50625, 0.253125, 0.253125
+    ]  # fmt: skip
+    assert survival_at([], 5) == 1.0
 
 
 def test_survival_quantiles_hand_computed():
@@ -142,6 +152,47 @@ def test_describe_time_to_rollback_combines_the_parts():
     assert described.window_for_95pct_hours == 10
 
 
+def test_counted_observations_are_that_many_deployments():
+    # TEN with its ties counted: (3, True) twice becomes (3, True, 2). Hand-computed as above,
+    # and the same again with every count doubled: at risk doubles, the ratios do not change.
+    counted = [(1, True), (2, False), (3, True, 2), (3, False, 1), (5, False), (6, True),
+               (8, False), (10, True), (10, False)]  # fmt: skip
+    assert kaplan_meier(counted) == kaplan_meier(TEN)
+    doubled = [(h, e, 2 * (rest[0] if rest else 1)) for h, e, *rest in counted]
+    assert [(p.hours, p.survival, p.at_risk, p.events) for p in kaplan_meier(doubled)] == [
+        (1, 0.9, 20, 2),
+        (3, 0.675, 16, 4),
+        (6, 0.50625, 8, 2),
+        (10, 0.253125, 4, 2),
+    ]
+    # Delays 1, 3, 3, 6, 10, each twice (m = 10): median x_(5) = 3, p90 x_(9) = 10; late
+    # beyond 6 h: 2 of 10.
+    assert delay_quantile_hours(doubled, 0.5) == 3
+    assert delay_quantile_hours(doubled, 0.9) == 10
+    assert late_share_pct(doubled, 6) == 20.0
+
+
+@pytest.mark.parametrize("count", [0, -2, 1.5, True])
+def test_rejects_counts_that_are_not_deployments(count):
+    with pytest.raises(ValueError, match="whole number >= 1"):
+        kaplan_meier([(1.0, True, count)])
+
+
+def test_a_long_curve_is_fast_and_its_quantiles_stay_exact():
+    # 2,000 deployments, 1,000 rolled back at 1..1,000 hours, the rest censored at 2,000:
+    # S(k) = (2000 - k) / 2000 telescopes, so S(1000) = 1/2 exactly. The exact product passes
+    # 4,096 bits after a few hundred steps and goes on in floating point; the median is
+    # still decided exactly.
+    data = [(h, True) for h in range(1, 1001)] + [(2000, False, 1000)]
+    curve = kaplan_meier(data)
+    assert curve[999].survival == pytest.approx(0.5, rel=1e-12)
+    assert curve[499].survival == pytest.approx(0.75, rel=1e-12)
+    assert survival_quantile_hours(curve, 0.5) == 1000
+    assert survival_quantile_hours(curve, 0.25) == 500
+    # Just short of the level: 1/2 is reached at 1,000 hours, not before.
+    assert survival_quantile_hours(curve[:999], 0.5) is None
+
+
 @pytest.mark.parametrize("hours", [-1.0, math.inf, math.nan])
 def test_rejects_impossible_durations(hours):
     with pytest.raises(ValueError, match="finite number >= 0"):
@@ -191,6 +242,17 @@ def test_curve_matches_lifelines(data):
             continue  # lifelines' floating point may land either side of an exact tie
         expected = fitter.percentile(level)
         assert survival_quantile_hours(curve, q) == (None if expected == math.inf else expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 12).map(lambda q: q / 4), st.booleans(),
+                          st.integers(1, 4)), min_size=1, max_size=30))  # fmt: skip
+def test_counted_observations_equal_the_deployments_written_out(data):
+    written_out = [(hours, rolled_back) for hours, rolled_back, n in data for _ in range(n)]
+    assert kaplan_meier(data) == kaplan_meier(written_out)
+    for q in (0.1, 0.5, 0.95):
+        assert delay_quantile_hours(data, q) == delay_quantile_hours(written_out, q)
+    assert late_share_pct(data, 1.5) == late_share_pct(written_out, 1.5)
 
 
 @given(observations, st.floats(0.01, 1))

@@ -83,11 +83,13 @@ def test_csv_gives_every_name_back_exactly_and_causes_as_json(report):
         assert cause == {"cause": CAUSES[HOSTILE.index(row["model"]) % len(CAUSES)], "count": 1}
 
 
-def _cells_of_markdown(text: str) -> list[list[str]]:
-    """The body cells of the one table, as a GFM renderer sees them (text content)."""
+def _cells_of_markdown(text: str, table: int = 0) -> list[list[str]]:
+    """The body cells of a table (the rate's, or the second: what lies beyond it), as a
+    GFM renderer sees them (text content)."""
     html = MarkdownIt("commonmark").enable("table").render(text)
     assert "<script" not in html and "<img" not in html and "<b>" not in html, html
-    body = html.split("<tbody>", 1)[1]
+    assert "<em>" not in html and "<strong>" not in html and "<a " not in html, html
+    body = html.split("<tbody>")[1 + table].split("</tbody>", 1)[0]
     rows = re.findall(r"<tr>(.*?)</tr>", body, re.DOTALL)
     cells = [re.findall(r"<td>(.*?)</td>", row, re.DOTALL) for row in rows]
     unescape = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&amp;": "&"}
@@ -109,6 +111,10 @@ def test_markdown_keeps_one_row_and_one_cell_per_name(report):
         cause = CAUSES[HOSTILE.index(model) % len(CAUSES)]
         assert row[-1] == f"{printable(cause)} 1"
     assert all(cause_text(c) in rows[0][-1] for c in CAUSES[:3])
+    # The second table (issue 12's figures) names the same rows, one cell per figure.
+    beyond = _cells_of_markdown(text, table=1)
+    assert [row[0] for row in beyond] == [row[0] for row in rows]
+    assert len({len(row) for row in beyond}) == 1
 
 
 def cause_text(cause: str) -> str:
@@ -125,7 +131,7 @@ def test_table_keeps_one_line_per_row_and_prints_markup_as_written(report):
     lines = text.splitlines()
     # No name makes a line of its own that looks like a data row.
     overall_rows = [line for line in lines if line.lstrip("│ ").startswith("overall")]
-    assert len(overall_rows) == 1, text
+    assert len(overall_rows) == 2, text  # one in each table: the rate's, then beyond it
 
 
 def test_printable_escapes_control_and_format_characters_only():

@@ -12,6 +12,8 @@ from rollback_rate.aggregation.readiness import ReadinessQuery, ReadinessRow
 from rollback_rate.aggregation.rollbacks import RolledBackDeployment
 from rollback_rate.aggregation.sql import Counts
 from rollback_rate.aggregation.streams import StreamPosition, StreamRow
+from rollback_rate.aggregation.survival import SurvivalCounts, SurvivalTallies
+from rollback_rate.aggregation.testscore import EvidenceEvent, ModelEvidence
 
 __all__ = [
     "DIMENSIONS",
@@ -21,8 +23,10 @@ __all__ = [
     "AuditQuery",
     "CauseTally",
     "Counts",
+    "EvidenceEvent",
     "ExportQuery",
     "FailedRollbacks",
+    "ModelEvidence",
     "OutcomeTally",
     "ReadModel",
     "ReadinessQuery",
@@ -33,5 +37,7 @@ __all__ = [
     "StreamGauge",
     "StreamPosition",
     "StreamRow",
+    "SurvivalCounts",
+    "SurvivalTallies",
     "parse_query",
 ]

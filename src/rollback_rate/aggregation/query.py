@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from itertools import permutations
+from typing import Any
 
 from rollback_rate.errors import InvalidOption
-from rollback_rate.timeutil import MIN_MICROS, now_micros, parse_timestamp, parse_window
+from rollback_rate.timeutil import MIN_MICROS, iso_utc, now_micros, parse_timestamp, parse_window
 
 DIMENSIONS = ("model", "environment", "team")
 PERIODS = ("week", "month")
@@ -57,6 +58,17 @@ class ReportQuery:
             raise InvalidOption(f"order {self.order!r} is not one of {', '.join(ORDERS)}", "order")
         for option in ("model", "environment", "team"):
             check_name(getattr(self, option), option)
+
+    def echo(self, *names: str) -> dict[str, Any]:
+        """The named options as a JSON document's `filters` echo them: times in ISO 8601
+        UTC, `by` as a list."""
+        echoed: dict[str, Any] = {}
+        for name in names:
+            value = getattr(self, name)
+            if name in ("since", "until") and value is not None:
+                value = iso_utc(value)
+            echoed[name] = list(value) if name == "by" else value
+        return echoed
 
     def previous(self) -> ReportQuery | None:
         """The period of equal length just before [since, until or as_of] (None without

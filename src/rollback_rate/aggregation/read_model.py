@@ -18,6 +18,7 @@ from rollback_rate.aggregation.audit import AuditPage, AuditQuery, audit_page
 from rollback_rate.aggregation.export import ExportQuery, exported_records
 from rollback_rate.aggregation.failures import FailedRollbacks, failed_rollbacks
 from rollback_rate.aggregation.gauges import StreamGauge, stream_gauges
+from rollback_rate.aggregation.history import StreamHistory, environments_of, stream_history
 from rollback_rate.aggregation.outcomes import OutcomeTally, settled_outcomes
 from rollback_rate.aggregation.query import ReportQuery
 from rollback_rate.aggregation.readiness import ReadinessQuery, ReadinessRow, readiness_rows
@@ -33,6 +34,8 @@ from rollback_rate.aggregation.streams import (
     stream_positions,
     stream_rows,
 )
+from rollback_rate.aggregation.survival import SurvivalCounts, survival_counts
+from rollback_rate.aggregation.testscore import ModelEvidence, testscore_evidence
 from rollback_rate.events import EventRecord
 from rollback_rate.store import Database
 from rollback_rate.store.schema import events, streams
@@ -126,6 +129,25 @@ class ReadModel:
         """Rolled-back deployments counted by time to rollback, between `edges` (µs)."""
         with self.database.snapshot() as conn:
             return delay_histogram(conn, query, edges)
+
+    def survival(self, query: ReportQuery) -> SurvivalCounts:
+        """What the time-to-rollback curves of the query are computed from."""
+        with self.database.snapshot() as conn:
+            return survival_counts(conn, query)
+
+    def testscore(self, query: ReportQuery) -> dict[str, ModelEvidence]:
+        """Per model, the evidence of canaries, rollbacks, drills and failed rollbacks."""
+        with self.database.snapshot() as conn:
+            return testscore_evidence(conn, query)
+
+    def history(
+        self, model: str, environment: str, at: int, after: int
+    ) -> tuple[StreamHistory | None, list[str]]:
+        """The stream's events up to `at` and `after` of those after it, with its
+        corrections; when there is no such stream, None and the model's environments."""
+        with self.database.snapshot() as conn:
+            found = stream_history(conn, model, environment, at, after)
+            return found, [] if found is not None else environments_of(conn, model)
 
     def stream_positions(
         self, models: Iterable[str] | None = None

@@ -227,7 +227,7 @@ def refresh_streams(
             conn.execute(delete(deployments).where(deployments.c.stream_id.in_(replay)))
             conn.execute(delete(deployment_counts).where(deployment_counts.c.stream_id.in_(replay)))
             conn.execute(delete(orphan_rollbacks).where(orphan_rollbacks.c.stream_id.in_(replay)))
-        corrections = _corrections(conn, replay) if replay else {}
+        corrections = read_corrections(conn, replay) if replay else {}
         for row in rows:
             stream = _Stream(row, replay=row.id in corrections)
             writer.stream(stream.id, stream.model, stream.environment)
@@ -260,9 +260,9 @@ def _continues(row: Any, earliest_new_ts: int | None) -> bool:
     )
 
 
-def _corrections(conn: Connection, stream_ids: list[int]) -> dict[int, Corrections]:
-    """Each replayed stream's voids and amends, resolved (every replayed stream gets one,
-    most of them empty)."""
+def read_corrections(conn: Connection, stream_ids: list[int]) -> dict[int, Corrections]:
+    """Each stream's voids and amends, resolved (every stream asked about gets one, most
+    of them empty): for a replay, and for readers that replay (`history`)."""
     target = events.alias("target_event")
     found: dict[int, list[Correction]] = {sid: [] for sid in stream_ids}
     rows = conn.execute(

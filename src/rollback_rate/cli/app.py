@@ -16,12 +16,15 @@ from rollback_rate.cli import (
     alerts,
     database,
     demo,
+    history,
     importing,
     readiness,
     record,
     report,
     serve,
+    survival,
     sync,
+    testscore,
     tokens,
 )
 from rollback_rate.cli import webhooks as webhook_secrets
@@ -98,6 +101,9 @@ app.command()(amend)
 app.command("export")(export_log)
 app.command()(advise.advise)
 app.command()(readiness.readiness)
+app.command()(survival.survival)
+app.command()(history.history)
+app.command()(testscore.testscore)
 app.command()(demo.demo)
 app.add_typer(database.db_app, name="db")
 app.command()(serve.serve)

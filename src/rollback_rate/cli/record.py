@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from rollback_rate.cli.context import open_ledger
+from rollback_rate.cli.record_warnings import warn
 
 record_app = typer.Typer(help="Record one deployment or rollback.", no_args_is_help=True)
 
@@ -23,6 +24,7 @@ def _record(ctx: typer.Context, raw: dict[str, Any]) -> None:
     raw = {key: value for key, value in raw.items() if value is not None}
     raw.setdefault("timestamp", datetime.now(UTC).isoformat())
     result = open_ledger(ctx).record(raw)
+    warn(result.warnings)
     what = f"{raw['type']} of {raw['model']}"
     typer.echo(f"recorded {what}" if result.stored else f"duplicate {what}: already recorded")
 

@@ -45,6 +45,13 @@ def report(
         ),
     ] = "table",
     output: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
+    order: Annotated[
+        str,
+        typer.Option(
+            help="How --by groups are listed: name, rate (raw, highest first) or shrunk "
+            "(the empirical-Bayes estimate, which does not put a group of two on top).",
+        ),
+    ] = "name",
 ) -> None:
     """Report Model Rollback Rate, overall and by group or period."""
     if output is not None:
@@ -68,6 +75,7 @@ def report(
         team=team,
         since=since,
         until=until,
+        order=order,
     )
     _write(render(open_ledger(ctx).report(query), fmt), output)
 

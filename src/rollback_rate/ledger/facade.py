@@ -27,8 +27,9 @@ from rollback_rate.aggregation import (
     StreamPosition,
 )
 from rollback_rate.attribution import ChangeLog
+from rollback_rate.attribution.moment import History, replay_to
 from rollback_rate.config import Config
-from rollback_rate.errors import InvalidOption
+from rollback_rate.errors import InvalidOption, UnknownStream
 from rollback_rate.events import EventRecord
 from rollback_rate.events.model import CORRECTIONS
 from rollback_rate.ledger.alert_log import AlertLog
@@ -38,6 +39,7 @@ from rollback_rate.ledger.group_commit import MAX_GROUPED_EVENTS, GroupCommitter
 from rollback_rate.ledger.inputs import ImportResult, located_file_events, located_json_body
 from rollback_rate.ledger.retry import with_retries
 from rollback_rate.ledger.snapshot import SnapshotOptions, dashboard_snapshot
+from rollback_rate.ledger.warnings import WarningLog, bad_target_warnings
 from rollback_rate.ledger.webhooks import Delivery, deliver
 from rollback_rate.ledger.writes import (
     IngestResult,
@@ -53,11 +55,15 @@ from rollback_rate.metrics import (
     Report,
     StreamFigures,
     SummarySettings,
+    SurvivalReport,
+    TestScore,
     advice_query,
     build_advice,
     build_readiness,
     build_report,
+    build_survival,
     models_overview,
+    score_tests,
     stream_figures,
 )
 from rollback_rate.metrics.rollbacks import (
@@ -87,6 +93,7 @@ from rollback_rate.store.tokens import (
 )
 from rollback_rate.timeutil import now_micros
 
+MAX_CONTEXT = 100  # changes either side of a moment that `history` shows
 P = ParamSpec("P")
 MAX_RECENT_ROLLBACKS = 500
 T = TypeVar("T")
@@ -208,19 +215,21 @@ class Ledger:
         concurrent callers share a transaction (group commit); every batch is retried
         whole when the database aborts it to break a deadlock. A batch holding corrections
         (void, amend) has a transaction of its own, and its result tells what it changed
-        (`changes`, the after-commit notice subscribers get too)."""
+        (`changes`, the after-commit notice subscribers get too). Its `warnings` name the
+        bad-target rollbacks its events made."""
         where = locations or [f"[{index}]" for index in range(len(events))]
         records = validate_events(zip(where, events, strict=True))
-        located = list(zip(where, records, strict=True))
-        if any(record.type in CORRECTIONS for record in records):
-            result, committed = self._write_noted(
-                lambda changes: write_events(self.database, located, changes=changes)
-            )
-            result.changes = committed
-            return result
-        if self._committer is not None and len(records) <= MAX_GROUPED_EVENTS:
+        corrects = any(record.type in CORRECTIONS for record in records)
+        if self._committer is not None and not corrects and len(records) <= MAX_GROUPED_EVENTS:
             return self._committer.submit(records)
-        return self._write(lambda changes: write_events(self.database, located, changes=changes))
+        located = list(zip(where, records, strict=True))
+        result, committed = self._write_noted(
+            lambda changes: write_events(self.database, located, changes=changes), full=corrects
+        )
+        if corrects:
+            result.changes = committed
+        result.warnings = bad_target_warnings(committed, records)
+        return result
 
     @_translated
     def record_stream(
@@ -349,6 +358,40 @@ class Ledger:
         moment = now_micros() if now is None else now
         return build_readiness(query, rows, moment,
                                self.config.readiness.max_days_since_exercised)  # fmt: skip
+
+    def survival(self, query: ReportQuery) -> SurvivalReport:
+        """Time to rollback as Kaplan-Meier curves, overall and per group of `query.by`:
+        a rollback is the event (late ones included), every other deployment is censored
+        at `query.as_of`."""
+        return build_survival(query, ReadModel(self.database).survival(query))
+
+    @_translated
+    def testscore(self, query: ReportQuery) -> TestScore:
+        """Per model, ML Test Score Infra 6 (canary before serving) and Infra 7 (rollback
+        quickly and safely), scored from what the log shows, with the evidence."""
+        return score_tests(query, ReadModel(self.database).testscore(query))
+
+    @_translated
+    def history(
+        self, model: str, environment: str, at: int | None = None, *, context: int = 3
+    ) -> History:
+        """What served on (model, environment) at `at` (now): the live version, since when
+        and which event made it live, and `context` changes either side, from the stack
+        rules replayed over the log with its corrections."""
+        if not 0 <= context <= MAX_CONTEXT:
+            raise InvalidOption(f"context must be 0 to {MAX_CONTEXT} (got {context})", "context")
+        moment = now_micros() if at is None else at
+        found, environments = ReadModel(self.database).history(model, environment, moment, context)
+        if found is None:
+            if not environments:
+                raise UnknownStream(f"no events were recorded for model {model!r}", "model")
+            raise UnknownStream(
+                f"model {model!r} has no events in environment {environment!r}; it has "
+                f"events in {', '.join(environments)}",
+                "environment",
+            )
+        replayed = replay_to(found.events, found.corrections, moment, context)
+        return History(model, environment, replayed)
 
     @_translated
     def models(self, query: ReportQuery) -> dict[str, Any]:
@@ -488,16 +531,28 @@ class Ledger:
         return result
 
     def _write_noted(
-        self, attempt: Callable[[ChangeLog | None], tuple[T, Committed | None]]
-    ) -> tuple[T, Committed]:
-        """`_write`, noting the changes whether or not anyone subscribed."""
-        result, committed = with_retries(self.database.backend, lambda: attempt(ChangeLog()))
-        assert committed is not None  # a change log was given
+        self,
+        attempt: Callable[[ChangeLog | None], tuple[T, Committed | None]],
+        *,
+        full: bool = False,
+    ) -> tuple[T, Committed | None]:
+        """`_write`, and what it changed: all of it for subscribers or when `full` is asked
+        (a correction is answered with its changes); otherwise only when it made a
+        bad-target rollback (warnings need no more)."""
+        result, committed = with_retries(
+            self.database.backend,
+            lambda: attempt(ChangeLog() if full or self._subscribers else WarningLog()),
+        )
         self._notify(committed)
         return result, committed
 
     def _commit_groups(self, groups: Sequence[Sequence[EventRecord]]) -> list[IngestResult]:
-        return self._write(lambda changes: write_groups(self.database, groups, changes))
+        results, committed = self._write_noted(
+            lambda changes: write_groups(self.database, groups, changes)
+        )
+        for result, group in zip(results, groups, strict=True):
+            result.warnings = bad_target_warnings(committed, group)
+        return results
 
     def _import(
         self,

@@ -25,6 +25,7 @@ from rollback_rate.events import EventRecord, parse_event
 from rollback_rate.events.model import CORRECTIONS
 from rollback_rate.ledger.commits import Committed, describe, seqs_named
 from rollback_rate.ledger.targets import resolve_targets
+from rollback_rate.ledger.warnings import RecordWarning, WarningLog
 from rollback_rate.store import AppendResult, Database, NewEvent, append_events, count_recorded
 from rollback_rate.store.log import SMALL_BATCH, event_facts, stream_names
 from rollback_rate.store.statement_queue import StatementQueue
@@ -41,11 +42,15 @@ class IngestResult:
     what the batch's own transaction changed, for a batch that held corrections (a void
     or amend is recorded to change something, so its caller is told what)."""
 
+    """What a batch did: counts, the located problems of invalid events, and warnings
+    about what its events did (`record_batch` gives them)."""
+
     stored: int = 0
     duplicates: int = 0
     invalid: int = 0
     problems: list[Problem] = field(default_factory=list)
     changes: Committed | None = None
+    warnings: list[RecordWarning] = field(default_factory=list)
 
 
 def write_events(
@@ -173,7 +178,7 @@ def _tally(new_events: dict[int, list[NewEvent]]) -> dict[int, list[int]]:
 
 
 def _describe(conn: Connection, changes: ChangeLog | None) -> Committed | None:
-    if changes is None:
+    if changes is None or (isinstance(changes, WarningLog) and not changes.has_bad_target()):
         return None
     names = stream_names(conn, changes.streams)
     return describe(changes, names, event_facts(conn, seqs_named(changes)))

@@ -75,7 +75,7 @@ def build_report(
         overall = with_change(overall, previous, _span(before))
     groups = [
         (dict(zip(query.by, key, strict=True)), summarise(tally, settings))
-        for key, tally in sorted(counts.groups.items(), key=lambda kv: _sortable(kv[0]))
+        for key, tally in sorted(counts.groups.items(), key=lambda kv: sortable(kv[0]))
     ]
     prior, shrunk = (
         shrink_rates([(s.rollbacks, s.settled) for _, s in groups]) if groups else (None, [])
@@ -148,5 +148,6 @@ def _prior(prior: BetaPrior) -> dict[str, Any]:
     }
 
 
-def _sortable(key: tuple[Any, ...]) -> tuple[tuple[bool, str], ...]:
+def sortable(key: tuple[Any, ...]) -> tuple[tuple[bool, str], ...]:
+    """A group key's sort key: by name, groups without a value (None) last."""
     return tuple((part is None, str(part or "")) for part in key)

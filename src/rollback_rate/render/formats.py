@@ -15,7 +15,8 @@ from rich.text import Text
 
 from rollback_rate.errors import InvalidOption
 from rollback_rate.metrics import Report
-from rollback_rate.render.rows import columns, hours, money, pct, printable, report_rows
+from rollback_rate.render.beyond import band_cell, beyond_cells, beyond_headers, footnote
+from rollback_rate.render.rows import COLUMNS, hours, money, pct, printable, report_rows
 
 
 def render_json(report: Report) -> str:
@@ -28,7 +29,7 @@ def render_csv(report: Report) -> str:
     (RFC 4180), so a name holding a lone carriage return is quoted too."""
     buffer = io.StringIO()
     writer = csv.DictWriter(
-        buffer, fieldnames=columns(report), lineterminator="\r\n", extrasaction="ignore"
+        buffer, fieldnames=COLUMNS, lineterminator="\r\n", extrasaction="ignore"
     )
     writer.writeheader()
     for row in report_rows(report):
@@ -36,9 +37,8 @@ def render_csv(report: Report) -> str:
     return buffer.getvalue()
 
 
-def _cells(row: dict[str, Any], costed: bool) -> list[str]:
+def _cells(row: dict[str, Any]) -> list[str]:
     ci = "n/a" if row["ci95_low"] is None else f"{row['ci95_low']:.1f}-{row['ci95_high']:.1f}%"
-    cost = [money(row["cost_currency"], row["cost_total"])] if costed else []
     return [
         printable(str(row["label"])),
         str(row["deployments"]),
@@ -47,12 +47,11 @@ def _cells(row: dict[str, Any], costed: bool) -> list[str]:
         str(row["rollbacks"]),
         pct(row["rollback_rate"]),
         ci,
-        str(row["band"] or "n/a"),
+        band_cell(row),
         pct(row["automated_share"]),
         str(row["late_rollbacks"]),
         str(row["orphan_rollbacks"]),
         hours(row["median_hours_to_rollback"]),
-        *cost,
         _top_causes(row["root_causes"]),
     ]
 
@@ -78,13 +77,6 @@ HEADERS = [
     "median to rollback",
     "root causes",
 ]
-COST_HEADER = "est. cost"  # before root causes, with a cost model only
-
-
-def _headers(report: Report) -> list[str]:
-    if report.overall.cost is None:
-        return HEADERS
-    return [*HEADERS[:-1], COST_HEADER, HEADERS[-1]]
 
 
 def headline(report: Report) -> str:
@@ -113,6 +105,11 @@ def headline(report: Report) -> str:
     )
 
 
+def _tables(rows: list[dict[str, Any]]) -> list[tuple[list[str], Callable[[Any], list[str]]]]:
+    """(headers, cells of a row) of each table: the rate, then what lies beyond it."""
+    return [(HEADERS, _cells), (beyond_headers(rows), lambda row: beyond_cells(row, rows))]
+
+
 # Markdown (GFM) gives these meaning in a table cell: a backslash escapes each of them,
 # so names read as written, never as a column break, emphasis, code, a link or HTML.
 _MARKDOWN_SPECIAL = re.compile(r"([\\|`*_\[\]<>&~])")
@@ -125,26 +122,37 @@ def markdown_cell(text: str) -> str:
 
 
 def render_markdown(report: Report) -> str:
-    headers = _headers(report)
-    lines = [headline(report), "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    for row in report_rows(report):
-        cells = _cells(row, len(headers) > len(HEADERS))  # names, causes: text from outside
-        cells[0], cells[-1] = markdown_cell(cells[0]), markdown_cell(cells[-1])
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    rows = list(report_rows(report))
+    lines = [headline(report)]
+    for index, (headers, cells) in enumerate(_tables(rows)):
+        lines += ["", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+        for row in rows:
+            shown = cells(row)
+            # Names and causes are text from outside; the rest is ours and stays readable.
+            outside = (0, len(shown) - 1) if index == 0 else (0,)
+            for at in outside:
+                shown[at] = markdown_cell(shown[at])
+            lines.append("| " + " | ".join(shown) + " |")
+    note = footnote(rows)
+    # Escaped, the footnote's leading flag is not read as a list item.
+    return "\n".join([*lines, *(["", "\\" + note] if note else [])]) + "\n"
 
 
 def render_table(report: Report) -> str:
-    headers = _headers(report)
-    table = Table(*headers, title=headline(report), title_justify="left")
-    for row in report_rows(report):
-        # Text, not markup: a model named '[red]x' must print as written.
-        table.add_row(
-            *(Text(cell) for cell in _cells(row, len(headers) > len(HEADERS))),
-            style="bold" if row["scope"] == "overall" else None,
-        )
+    rows = list(report_rows(report))
     console = Console(file=io.StringIO(), width=200, record=True, force_terminal=False)
-    console.print(table)
+    tables = _tables(rows)
+    for index, (headers, cells) in enumerate(tables):
+        note = footnote(rows) if index == len(tables) - 1 else None
+        table = Table(*headers, title=None if index else headline(report), title_justify="left",
+                      caption=Text(note) if note else None, caption_justify="left")  # fmt: skip
+        for row in rows:
+            # Text, not markup: a model named '[red]x' must print as written.
+            table.add_row(
+                *(Text(cell) for cell in cells(row)),
+                style="bold" if row["scope"] == "overall" else None,
+            )
+        console.print(table)
     return console.export_text()
 
 

@@ -31,22 +31,47 @@ METRIC_COLUMNS = (
     "median_hours_to_rollback",
     "root_causes",
 )
-COLUMNS = KEY_COLUMNS + METRIC_COLUMNS
-# Only with a cost model (issue 10): without one the CSV keeps exactly COLUMNS.
-COST_COLUMNS = ("cost_currency", "cost_total", "cost_degraded", "cost_triage", "cost_fixed")
-
-
-def columns(report: Report) -> tuple[str, ...]:
-    """The CSV columns of this report: COLUMNS, and COST_COLUMNS when it is costed."""
-    return COLUMNS + (COST_COLUMNS if report.overall.cost is not None else ())
+# What the summary holds beyond the rate (issue 12), cost and change flattened, and a
+# group's shrunk estimate. Always present, so a CSV's header does not depend on the
+# config or the query: a cell is empty where a row has no such figure (no cost model,
+# no period before, not a group).
+BEYOND_COLUMNS = (
+    "sufficient",
+    "prevented_rollbacks",
+    "rollback_rate_excluding_prevented",
+    "bad_target_rollbacks",
+    "repeat_rollbacks",
+    "repeat_share",
+    "unplanned_deployments",
+    "rework_rate",
+    "change_failures",
+    "change_failure_rate",
+    "cost_currency",
+    "cost_total",
+    "cost_degraded",
+    "cost_triage",
+    "cost_fixed",
+    "change_previous",
+    "change_previous_rate",
+    "change_pp",
+    "change_p_value",
+    "change_significant",
+    "shrunk_rate",
+    "shrunk_ci95_low",
+    "shrunk_ci95_high",
+)
+COLUMNS = KEY_COLUMNS + METRIC_COLUMNS + BEYOND_COLUMNS
 
 
 def report_rows(report: Report) -> Iterator[dict[str, Any]]:
     """Overall first, then each group, then each period; `label` names the row for people."""
     yield _row({"scope": "overall"}, report.overall, "overall")
-    for key, summary in report.groups:
+    for (key, summary), shrunk in zip(report.groups, report.shrunk, strict=True):
         name = " / ".join("(none)" if value is None else str(value) for value in key.values())
-        yield _row({"scope": "group", **key}, summary, name)
+        low, high = shrunk.ci95
+        yield _row({"scope": "group", **key}, summary, name) | {
+            "shrunk_rate": shrunk.rate_pct, "shrunk_ci95_low": low, "shrunk_ci95_high": high
+        }  # fmt: skip
     for period, summary in report.periods:
         yield _row({"scope": "period", "period": period}, summary, period)
 
@@ -54,12 +79,28 @@ def report_rows(report: Report) -> Iterator[dict[str, Any]]:
 def _row(key: dict[str, Any], summary: Summary, name: str) -> dict[str, Any]:
     data = summary.as_dict()
     low, high = data.pop("ci95") or (None, None)
-    cost = data.pop("cost", None) or {}
-    data.update({f"cost_{part}": cost.get(part) for part in
-                 ("currency", "total", "degraded", "triage", "fixed")})  # fmt: skip
     row = {column: key.get(column) for column in KEY_COLUMNS}
+    nested = {name: data.pop(name, None) for name in ("cost", "change")}
     row.update(data, ci95_low=low, ci95_high=high, label=name)
+    for prefix, figures in nested.items():
+        row.update(_flattened(figures, prefix))
     return row
+
+
+_NESTED = {
+    "cost": ("currency", "total", "degraded", "triage", "fixed"),
+    "change": ("previous", "previous_rate", "pp", "p_value", "significant"),
+}
+
+
+def _flattened(figures: dict[str, Any] | None, prefix: str) -> dict[str, Any]:
+    """A summary's nested figures (cost, change) as `prefix_name` columns, each present
+    (None when the summary has none); change's `change_pp` keeps its name."""
+    figures = figures or {}
+    return {
+        f"{prefix}_{part}": figures.get(part, figures.get(f"{prefix}_{part}"))
+        for part in _NESTED[prefix]
+    }
 
 
 def money(currency: str | None, amount: float | None) -> str:

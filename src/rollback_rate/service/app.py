@@ -22,6 +22,7 @@ from rollback_rate.ledger import Ledger
 from rollback_rate.service import (
     pages,
     routes_action,
+    routes_analysis,
     routes_events,
     routes_ops,
     routes_report,
@@ -101,6 +102,7 @@ def create_app(settings: Settings, ledger: Ledger | None = None) -> FastAPI:
     app.include_router(routes_events.router)
     app.include_router(routes_report.router)
     app.include_router(routes_action.router)
+    app.include_router(routes_analysis.router)
     app.include_router(routes_ops.router)
     app.include_router(webhooks.router)
     app.include_router(pages.router)

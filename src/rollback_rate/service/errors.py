@@ -37,6 +37,7 @@ from rollback_rate.errors import (
     SignatureMismatch,
     TooManyEvents,
     UnknownSource,
+    UnknownStream,
 )
 
 log = logging.getLogger("rollback_rate.service")
@@ -60,6 +61,7 @@ _DOMAIN: list[tuple[type[RollbackRateError], int, str]] = [
     (InvalidJson, 422, "invalid_json"),
     (TooManyEvents, 413, "too_many_events"),
     (InvalidCursor, 422, "invalid_cursor"),
+    (UnknownStream, 404, "not_found"),
     (InvalidOption, 422, "invalid_option"),
     (InvalidPayload, 422, "invalid_payload"),
     (NoWebhookSecret, 401, "unauthorized"),

@@ -28,6 +28,14 @@ router = APIRouter(prefix="/api/v1", tags=["events"], dependencies=[Depends(reje
 _EVENT_SCHEMA = event_schema()
 
 
+class RecordWarning(BaseModel):
+    code: str
+    event_id: str
+    model: str
+    environment: str
+    message: str
+
+
 class IngestResponse(BaseModel):
     received: int
     stored: int
@@ -36,6 +44,11 @@ class IngestResponse(BaseModel):
         None,
         description="Only when the request held corrections (void, amend): what they changed "
         "in each stream they touched, as the after-commit hook tells it.",
+    )
+    warnings: list[RecordWarning] | None = Field(
+        None,
+        description="Only when the request's events did something to look at: a rollback "
+        "onto a version rolled back before (`bad_target_rollback`).",
     )
 
 
@@ -95,13 +108,16 @@ def post_events(
     """Validate and store events; an invalid batch stores nothing (422, every problem
     located by array index and field); an event whose id is already stored is counted as
     a duplicate, not stored twice. A request holding corrections is also answered with
-    what they changed (`changes`)."""
+    what they changed (`changes`); a rollback onto a version that had been rolled back
+    before is stored and answered with a warning."""
     received, result = ledger.record_json(body, max_events=request.app.state.settings.max_batch)
     answer: dict[str, Any] = {
         "received": received, "stored": result.stored, "duplicates": result.duplicates
     }  # fmt: skip
     if result.changes is not None:
         answer["changes"] = result.changes.as_dict()
+    if result.warnings:
+        answer["warnings"] = [warning.as_dict() for warning in result.warnings]
     return json_response(answer)
 
 
