@@ -36,6 +36,8 @@ def _path_and_options(command: str) -> tuple[list[str], list[str]]:
     words = shlex.split(re.sub(r"\$\(?[A-Za-z_{}().]+\)?", "X", command))[1:]
     while words and words[0].startswith(GLOBAL_OPTIONS):  # global options and their values
         words = words[2:] if words[0] in GLOBAL_OPTIONS else words[1:]
+    if words and words[0].startswith("--"):  # a root option alone: `rollback-rate --version`
+        return [], [w.split("=")[0] for w in words if w.startswith("--")]
     path = words[:2] if words and words[0] in GROUPS else words[:1]
     options = [w.split("=")[0] for w in words if w.startswith("--")]
     return path, options
@@ -97,3 +99,62 @@ def test_the_taxonomy_table_is_the_shipped_taxonomy():
     ]
     table = "| cause | category | investment |\n|---|---|---|\n" + "\n".join(rows) + "\n"
     assert table in text
+
+
+# --------------------------------------------------------------------- the JSON report
+
+SUMMARY_OWNERS = ("overall.", "groups[].", "periods[].")
+
+
+def _json_paths(value: object, prefix: str = "") -> set[str]:
+    """Every key path of a JSON value: `a.b`, lists of objects as `a[].b`; a group's
+    `key` is one key (its members are the `--by` dimensions)."""
+    if isinstance(value, dict) and not prefix.endswith("groups[].key"):
+        found: set[str] = set()
+        for name, inner in value.items():
+            found |= _json_paths(inner, f"{prefix}.{name}" if prefix else name) or {
+                f"{prefix}.{name}" if prefix else name
+            }
+        return found
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return set().union(*(_json_paths(item, f"{prefix}[]") for item in value))
+    return set()
+
+
+def _documented(report: dict) -> set[str]:
+    """The report's key paths as the README names them: a SUMMARY key by its own name."""
+    summary = set(report["overall"])
+    paths = set()
+    for path in _json_paths(report):
+        for owner in SUMMARY_OWNERS:
+            rest = path.removeprefix(owner)
+            if rest != path and rest.split(".")[0].split("[")[0] in summary:
+                path = rest
+        paths.add(path)
+    return paths
+
+
+def test_the_readme_names_every_key_of_the_json_report(tmp_path):
+    from rollback_rate import Ledger
+    from tests.helpers import deploy, load, report, rollback
+
+    events = [
+        deploy("fraud-scorer", "1", "2026-01-05T09:00:00Z", team="risk"),
+        deploy("fraud-scorer", "2", "2026-01-12T09:00:00Z", team="risk"),
+        rollback("fraud-scorer", "2026-01-12T15:00:00Z", cause="latency", automated=True),
+        rollback("fraud-scorer", "2026-01-20T09:00:00Z"),  # an orphan: nothing counted live
+        {**deploy("fraud-scorer", "3", "2026-02-02T09:00:00Z", team="risk"),
+         "type": "rollback_failed"},
+    ]  # fmt: skip
+    with Ledger(f"sqlite:///{tmp_path / 'r.db'}", group_commit=False) as ledger:
+        load(ledger, events)
+        data = report(
+            ledger, "2026-03-01T00:00:00Z", "7d", by="model,environment,team", period="month",
+            model="fraud-scorer", environment="production", team="risk",
+            since="2026-01-01", until="2026-02-28",
+        )  # fmt: skip
+    assert data["groups"] and data["periods"] and data["overall"]["root_causes"]
+    assert data["failed_rollbacks"]["latest"], "every key must be present to be checked"
+    section = README.read_text().split("## What the numbers mean")[1].split("\n## ")[0]
+    named = set(re.findall(r"`([^`]+)`", section))
+    assert sorted(_documented(data) - named) == []

@@ -8,9 +8,17 @@ The library's one entry point is `Ledger`::
         ledger.record({"type": "deployment", "model": "fraud-scorer", "version": "2.4.0",
                        "timestamp": "2026-03-02T09:00:00Z"})
         report = ledger.report(parse_query(window="7d", as_of=None, by="model"))
+
+The names below are imported on first use (PEP 562), not with the package: the command
+line imports `rollback_rate.cli`, and `rollback-rate --help` must not pay for SQLAlchemy,
+Pydantic and the rest (issue 13).
 """
 
-from rollback_rate.aggregation import AuditPage, AuditQuery, ExportQuery, ReportQuery, parse_query
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from rollback_rate.errors import (
     DatabaseError,
     DatabaseUnavailable,
@@ -27,23 +35,60 @@ from rollback_rate.errors import (
     TooManyEvents,
     UnknownSource,
 )
-from rollback_rate.events import EventRecord, parse_event
-from rollback_rate.ledger import (
-    Committed,
-    Delivery,
-    DeploymentChange,
-    ImportResult,
-    IngestResult,
-    Ledger,
-    OrphanChange,
-    ReclassifiedChange,
-    RollbackChange,
-    StreamChange,
-)
-from rollback_rate.metrics import Report, Summary
-from rollback_rate.store import Database
+
+if TYPE_CHECKING:
+    from rollback_rate.aggregation import (
+        AuditPage,
+        AuditQuery,
+        ExportQuery,
+        ReportQuery,
+        parse_query,
+    )
+    from rollback_rate.events import EventRecord, parse_event
+    from rollback_rate.ledger import (
+        Committed,
+        Delivery,
+        DeploymentChange,
+        ImportResult,
+        IngestResult,
+        Ledger,
+        OrphanChange,
+        ReclassifiedChange,
+        RollbackChange,
+        StreamChange,
+    )
+    from rollback_rate.metrics import Report, Summary
+    from rollback_rate.store import Database
 
 __version__ = "0.1.0"
+
+# Public name -> the module it lives in, imported when the name is first asked for.
+_LAZY = {
+    **dict.fromkeys(("AuditPage", "AuditQuery", "ExportQuery", "ReportQuery", "parse_query"),
+                    "rollback_rate.aggregation"),
+    **dict.fromkeys(("EventRecord", "parse_event"), "rollback_rate.events"),
+    **dict.fromkeys(
+        ("Committed", "Delivery", "DeploymentChange", "ImportResult", "IngestResult", "Ledger",
+         "OrphanChange", "ReclassifiedChange", "RollbackChange", "StreamChange"),
+        "rollback_rate.ledger",
+    ),
+    **dict.fromkeys(("Report", "Summary"), "rollback_rate.metrics"),
+    "Database": "rollback_rate.store",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rollback_rate' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "AuditPage",

@@ -12,6 +12,7 @@ and drilled (ready), mutable artefacts or no drills (at risk), artefacts never r
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -228,3 +229,17 @@ def _rollback(rng: random.Random, p: Profile, previous: str | None, at: int) -> 
     if rng.random() < 0.35:  # re-deploying the previous version: an inferred rollback
         return {**event, "type": "deployment", "version": previous, **_artefact(p, previous)}
     return {**event, "type": "rollback", "version": previous}
+
+
+def sample_events(now: int) -> list[str]:
+    """A model of one's own, three events as JSON Lines: the shape of an import file, for
+    the demo's next steps (ids, so importing it twice stores nothing twice)."""
+    events = [
+        {"type": "deployment", "model": "my-model", "version": "1.2.0", "team": "my-team",
+         "timestamp": iso_utc(now - 20 * DAY), "id": "sample-1"},
+        {"type": "deployment", "model": "my-model", "version": "1.3.0", "team": "my-team",
+         "timestamp": iso_utc(now - 10 * DAY), "id": "sample-2"},
+        {"type": "rollback", "model": "my-model", "timestamp": iso_utc(now - 10 * DAY + 3 * HOUR),
+         "automated": True, "cause": "latency", "id": "sample-3"},
+    ]  # fmt: skip
+    return [json.dumps(event) for event in events]

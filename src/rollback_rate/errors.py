@@ -92,6 +92,15 @@ class DatabaseError(RollbackRateError):
     transient = False
 
 
+class DatabaseNotFound(RollbackRateError):
+    """A read asked for a SQLite database file that does not exist: reads never create
+    one (a mistyped path would otherwise report an empty database)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(f"no database at {path}")
+
+
 class DatabaseUnavailable(DatabaseError):
     """The database URL cannot be opened or reached."""
 

@@ -35,7 +35,9 @@ def test_advice_and_readiness_of_the_demo(tmp_path):
 
 
 def test_the_demo_prints_where_to_invest_and_what_is_not_ready(tmp_path):
-    result = CliRunner().invoke(app, ["--db", f"sqlite:///{tmp_path / 'demo.db'}", "demo"])
+    result = CliRunner().invoke(
+        app, ["--db", f"sqlite:///{tmp_path / 'demo.db'}", "demo"], env={"COLUMNS": "250"}
+    )
     assert result.exit_code == 0, result.output
     tail = result.output[result.output.index("Where to invest") :].splitlines()
     assert tail[0].startswith("Where to invest (") and tail[0].endswith(", by count):")
@@ -43,4 +45,5 @@ def test_the_demo_prints_where_to_invest_and_what_is_not_ready(tmp_path):
     assert " vs the 90 days before) -> " in tail[1]
     assert tail[5].startswith("Rollback readiness of 20 live streams: ")
     assert tail[6].startswith("  not ready: spell-corrector / ")
-    assert len(tail) < 16  # short
+    steps = next(i for i, line in enumerate(tail) if line.startswith("Next steps"))
+    assert steps < 16  # short, before the next steps

@@ -166,6 +166,7 @@ def test_json_shape_is_stable(db):
     assert set(got) == {
         "as_of",
         "window_hours",
+        "tz",
         "filters",
         "overall",
         "groups",

@@ -77,7 +77,7 @@ def test_the_cost_is_in_every_format_and_absent_without_a_cost_model(db_url, tmp
 
     def report(fmt: str, *global_args: str) -> str:
         args = [*global_args, "--db", db_url, "report", "--format", fmt, "--as-of", "2026-02-01"]
-        result = CliRunner().invoke(app, args)
+        result = CliRunner().invoke(app, args, env={"COLUMNS": "250"})  # no wrapping
         assert result.exit_code == 0, result.output
         return result.stdout
 

@@ -102,3 +102,37 @@ def test_multiple_workers_accept_on_a_socket_that_disables_nagle():
     finally:
         listening.close()
     assert accepted and accepted[0] != 0
+
+
+def test_a_port_in_use_is_a_usage_error_exit_2(tmp_path):
+    """Uvicorn exited 3 after start-up; every usage error exits 2 (issue 13)."""
+    import socket
+    import subprocess
+
+    from tests.service.helpers import CLI
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for workers in ("1", "2"):
+            done = subprocess.run(
+                [CLI, "--db", url, "serve", "--port", str(port), "--workers", workers],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            assert done.returncode == 2, done.stderr
+            assert done.stderr == (
+                f"error: --port {port}: 127.0.0.1:{port} is already in use; stop the process "
+                "that listens there or choose another --port\n"
+            )
+
+
+def test_a_host_that_is_no_address_is_a_usage_error(tmp_path):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    result = runner.invoke(app, ["--db", url, "serve", "--host", "no.such.host.invalid"])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: --host 'no.such.host.invalid' is not an address: ")

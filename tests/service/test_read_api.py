@@ -84,6 +84,7 @@ def test_openapi_documents_the_api(client):
         "since",
         "until",
         "order",
+        "tz",
     }
     assert_error(
         client.get("/api/v1/models", headers={"Authorization": "Bearer x"}), 401, "unauthorized"

@@ -4,6 +4,7 @@ from rollback_rate.aggregation.advice import AdviceCounts, CauseTally
 from rollback_rate.aggregation.audit import AuditPage, AuditQuery
 from rollback_rate.aggregation.export import ExportQuery
 from rollback_rate.aggregation.failures import FailedRollbacks
+from rollback_rate.aggregation.filters import FilterMatch, UnknownValue
 from rollback_rate.aggregation.gauges import StreamGauge
 from rollback_rate.aggregation.outcomes import OutcomeTally
 from rollback_rate.aggregation.query import DIMENSIONS, PERIODS, ReportQuery, parse_query
@@ -26,6 +27,7 @@ __all__ = [
     "EvidenceEvent",
     "ExportQuery",
     "FailedRollbacks",
+    "FilterMatch",
     "ModelEvidence",
     "OutcomeTally",
     "ReadModel",
@@ -39,5 +41,6 @@ __all__ = [
     "StreamRow",
     "SurvivalCounts",
     "SurvivalTallies",
+    "UnknownValue",
     "parse_query",
 ]

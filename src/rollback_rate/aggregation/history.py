@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
+from rollback_rate.attribution.correction_log import read_corrections
 from rollback_rate.attribution.corrections import Corrections
 from rollback_rate.attribution.moment import LoggedEvent
-from rollback_rate.attribution.projection import read_corrections
 from rollback_rate.attribution.stack import StreamEvent
 from rollback_rate.events.model import CORRECTIONS
 from rollback_rate.store.schema import events, streams
@@ -32,6 +32,7 @@ def stream_history(
 ) -> StreamHistory | None:
     """The history of the stream (model, environment) around `at`; None when there is no
     such stream."""
+
     stream_id = conn.execute(
         select(streams.c.id).where(streams.c.model == model, streams.c.environment == environment)
     ).scalar()

@@ -6,8 +6,9 @@ from dataclasses import dataclass, replace
 from itertools import permutations
 from typing import Any
 
+from rollback_rate.aggregation.periods import UTC_NAME, parse_local_timestamp, zone
 from rollback_rate.errors import InvalidOption
-from rollback_rate.timeutil import MIN_MICROS, iso_utc, now_micros, parse_timestamp, parse_window
+from rollback_rate.timeutil import MIN_MICROS, iso_utc, now_micros, parse_window
 
 DIMENSIONS = ("model", "environment", "team")
 PERIODS = ("week", "month")
@@ -39,8 +40,11 @@ class ReportQuery:
     until: int | None = None
     repeat_within: int = 3  # counted deployments: a rollback this soon after one repeats
     order: str = "name"
+    # IANA zone of the period boundaries and displayed times; stored periods are UTC.
+    tz: str = UTC_NAME
 
     def __post_init__(self) -> None:
+        zone(self.tz)
         unknown = [name for name in self.by if name not in DIMENSIONS]
         if unknown:
             raise InvalidOption(
@@ -119,18 +123,27 @@ def parse_query(
     until: str | None = None,
     order: str = "name",
     repeat_within: int = 3,
+    tz: str | None = None,
 ) -> ReportQuery:
-    """Option text (CLI flags, HTTP query parameters) to a query; one parser for both."""
+    """Option text (CLI flags, HTTP query parameters) to a query; one parser for both.
+    A bare date (`2026-03-01`) is midnight in `tz` (default UTC)."""
+    zone_name = tz if tz is not None else UTC_NAME
+    zone(zone_name)  # an unknown zone is named before the times it would read
+
+    def moment(text: str, option: str) -> int:
+        return parse_local_timestamp(text, option, zone_name)
+
     return ReportQuery(
-        as_of=parse_timestamp(as_of, "as_of") if as_of is not None else now_micros(),
+        as_of=moment(as_of, "as_of") if as_of is not None else now_micros(),
         window=parse_window(window),
         by=parse_by(by) if by is not None else (),
         period=period,
         model=model,
         environment=environment,
         team=team,
-        since=parse_timestamp(since, "since") if since is not None else None,
-        until=parse_timestamp(until, "until") if until is not None else None,
+        since=moment(since, "since") if since is not None else None,
+        until=moment(until, "until") if until is not None else None,
         order=order,
         repeat_within=repeat_within,
+        tz=zone_name,
     )

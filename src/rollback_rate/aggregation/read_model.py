@@ -17,9 +17,11 @@ from rollback_rate.aggregation.advice import AdviceCounts, advice_counts
 from rollback_rate.aggregation.audit import AuditPage, AuditQuery, audit_page
 from rollback_rate.aggregation.export import ExportQuery, exported_records
 from rollback_rate.aggregation.failures import FailedRollbacks, failed_rollbacks
+from rollback_rate.aggregation.filters import FilterMatch, match_filters
 from rollback_rate.aggregation.gauges import StreamGauge, stream_gauges
 from rollback_rate.aggregation.history import StreamHistory, environments_of, stream_history
 from rollback_rate.aggregation.outcomes import OutcomeTally, settled_outcomes
+from rollback_rate.aggregation.periods import UTC_NAME, LocalPeriods, local_periods
 from rollback_rate.aggregation.query import ReportQuery
 from rollback_rate.aggregation.readiness import ReadinessQuery, ReadinessRow, readiness_rows
 from rollback_rate.aggregation.rollbacks import (
@@ -27,7 +29,7 @@ from rollback_rate.aggregation.rollbacks import (
     delay_histogram,
     recent_rollbacks,
 )
-from rollback_rate.aggregation.sql import Counts, Key, aggregate_many
+from rollback_rate.aggregation.sql import Counts, Key, aggregate_many, time_span
 from rollback_rate.aggregation.streams import (
     StreamPosition,
     StreamRow,
@@ -66,9 +68,14 @@ class ReadModel:
         `costed`, what their cost is made of."""
         with self.database.snapshot() as conn:
             groupings: list[tuple[str, ...]] = [(), query.by] if query.by else [()]
+            local: LocalPeriods | None = None
+            if query.period and query.tz != UTC_NAME:
+                span = time_span(conn, query)
+                if span is not None:
+                    local = local_periods(query.period, query.tz, *span)
             if query.period:
                 groupings.append((query.period,))
-            found = aggregate_many(conn, query, groupings, costed=costed)
+            found = aggregate_many(conn, query, groupings, costed=costed, local=local)
             failures = failed_rollbacks(conn, query)
             before = query.previous()
             previous = aggregate_many(conn, before, [()])[0][()] if before else None
@@ -154,6 +161,11 @@ class ReadModel:
     ) -> dict[tuple[str, str], StreamPosition]:
         with self.database.snapshot() as conn:
             return stream_positions(conn, models)
+
+    def filter_match(self, query: ReportQuery) -> FilterMatch:
+        """Whether the query's model, environment and team filters match anything."""
+        with self.database.snapshot() as conn:
+            return match_filters(conn, query)
 
     def audit_page(self, query: AuditQuery) -> AuditPage:
         with self.database.snapshot() as conn:

@@ -15,17 +15,20 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    String,
     Table,
     and_,
     case,
     func,
     literal,
+    literal_column,
     not_,
     select,
 )
 
 from rollback_rate.aggregation.cells import count_deployments
 from rollback_rate.aggregation.grouping import STREAM_DIMENSIONS, grouped
+from rollback_rate.aggregation.periods import LocalPeriods
 from rollback_rate.aggregation.query import ReportQuery
 from rollback_rate.store.schema import deployments as dep
 from rollback_rate.store.schema import orphan_rollbacks as orphan
@@ -81,17 +84,24 @@ def aggregate_many(
     groupings: Sequence[tuple[str, ...]],
     *,
     costed: bool = False,
+    local: LocalPeriods | None = None,
 ) -> list[dict[Key, Counts]]:
     """Counts for several groupings at once (overall `()`, by model, by week...); with
     `costed`, each group's rollbacks and exposure per stream, team and `automated` too.
     Every grouping is counted in SQL: every deployment from the rollup of cells
     (`cells.py`), the rolled-back, unplanned and fixed-forward few from their indexes.
+
+    With `local` periods (a report in a time zone other than UTC), a grouping by period
+    computes each row's local period from its time instead of reading the stored UTC
+    week or month; its deployments are then counted from their rows, since the rollup's
+    cells are UTC periods.
     """
     results = []
     for dims in groupings:
         groups: dict[Key, Counts] = {} if dims else {(): Counts()}
-        _count(conn, query, dims, groups, costed)
-        _median_time_to_rollback(conn, query, dims, groups)
+        at = local if local is not None and local.period in dims else None
+        _count(conn, query, dims, groups, costed, at)
+        _median_time_to_rollback(conn, query, dims, groups, at)
         results.append(groups)
     return results
 
@@ -102,15 +112,16 @@ def _count(
     dims: Sequence[str],
     groups: dict[Key, Counts],
     costed: bool,
+    local: LocalPeriods | None,
 ) -> dict[Key, Counts]:
-    _count_deployments(conn, query, dims, groups)
-    _count_rollbacks(conn, query, dims, groups)
-    _count_causes(conn, query, dims, groups)
-    _count_unplanned(conn, query, dims, groups)
-    _count_fixed_forward(conn, query, dims, groups)
-    _count_orphans(conn, query, dims, groups)
+    _count_deployments(conn, query, dims, groups, local)
+    _count_rollbacks(conn, query, dims, groups, local)
+    _count_causes(conn, query, dims, groups, local)
+    _count_unplanned(conn, query, dims, groups, local)
+    _count_fixed_forward(conn, query, dims, groups, local)
+    _count_orphans(conn, query, dims, groups, local)
     if costed:
-        _count_exposure(conn, query, dims, groups)
+        _count_exposure(conn, query, dims, groups, local)
     return groups
 
 
@@ -166,17 +177,43 @@ def _rows(
 
 
 def _count_deployments(
-    conn: Connection, query: ReportQuery, dims: Sequence[str], groups: dict[Key, Counts]
+    conn: Connection,
+    query: ReportQuery,
+    dims: Sequence[str],
+    groups: dict[Key, Counts],
+    local: LocalPeriods | None,
 ) -> None:
-    # Every deployment: how many, how many with a closed window (from the rollup).
-    for key, deployed, settled in count_deployments(conn, query, dims):
+    # Every deployment: how many, how many with a closed window (from the rollup; by
+    # local period, from the rows).
+    found = (
+        count_deployments(conn, query, dims)
+        if local is None
+        else _count_deployment_rows(conn, query, dims, local)
+    )
+    for key, deployed, settled in found:
         counts = groups.setdefault(key, Counts())
         counts.deployments += deployed
         counts.settled += settled
 
 
+def _count_deployment_rows(
+    conn: Connection, query: ReportQuery, dims: Sequence[str], local: LocalPeriods
+) -> list[tuple[Key, int, int]]:
+    figures = [func.count(), _flag(dep.c.deployed_at <= query.as_of - query.window)]
+    where = report_filters(dep, "deployed_at", query)
+    statement = grouped(dep, dims, figures, where, key_columns=_local(dep, "deployed_at", local))
+    return [
+        (tuple(row[: len(dims)]), int(row[len(dims)]), int(row[len(dims) + 1] or 0))
+        for row in conn.execute(statement)
+    ]
+
+
 def _count_rollbacks(
-    conn: Connection, query: ReportQuery, dims: Sequence[str], groups: dict[Key, Counts]
+    conn: Connection,
+    query: ReportQuery,
+    dims: Sequence[str],
+    groups: dict[Key, Counts],
+    local: LocalPeriods | None,
 ) -> None:
     # The rolled-back few, which the rolled_back_at index finds and covers.
     closed_by = query.as_of - query.window
@@ -195,7 +232,7 @@ def _count_rollbacks(
         *report_filters(dep, "deployed_at", query, indexed=False),
         dep.c.rolled_back_at <= query.as_of,
     ]
-    rolled_back = grouped(dep, dims, figures, where)
+    rolled_back = grouped(dep, dims, figures, where, key_columns=_local(dep, "deployed_at", local))
     for counts, found in _rows(conn, rolled_back, dims, groups):
         rollbacks, automated, late_count, settled_early, prevented, bad, repeats = found
         counts.rollbacks, counts.automated_rollbacks = rollbacks, automated
@@ -205,19 +242,29 @@ def _count_rollbacks(
 
 
 def _count_unplanned(
-    conn: Connection, query: ReportQuery, dims: Sequence[str], groups: dict[Key, Counts]
+    conn: Connection,
+    query: ReportQuery,
+    dims: Sequence[str],
+    groups: dict[Key, Counts],
+    local: LocalPeriods | None,
 ) -> None:
     where = [
         *report_filters(dep, "deployed_at", query, indexed=False),
         dep.c.unplanned.is_not(None),
     ]
-    statement = grouped(dep, dims, [func.count()], where)
+    statement = grouped(
+        dep, dims, [func.count()], where, key_columns=_local(dep, "deployed_at", local)
+    )
     for counts, (unplanned,) in _rows(conn, statement, dims, groups):
         counts.unplanned = unplanned
 
 
 def _count_fixed_forward(
-    conn: Connection, query: ReportQuery, dims: Sequence[str], groups: dict[Key, Counts]
+    conn: Connection,
+    query: ReportQuery,
+    dims: Sequence[str],
+    groups: dict[Key, Counts],
+    local: LocalPeriods | None,
 ) -> None:
     # Change failures besides rollbacks: fixed forward within the window by as_of, and
     # not also rolled back within it (those count once, as rollbacks).
@@ -232,17 +279,22 @@ def _count_fixed_forward(
         dep.c.fixed_forward_at.is_not(None),
         fixed_within,
     ]
-    statement = grouped(dep, dims, figures, where)
+    statement = grouped(dep, dims, figures, where, key_columns=_local(dep, "deployed_at", local))
     for counts, (fixed, fixed_open) in _rows(conn, statement, dims, groups):
         counts.fixed_forward, counts.fixed_forward_open = fixed, fixed_open
 
 
 def _count_causes(
-    conn: Connection, query: ReportQuery, dims: Sequence[str], groups: dict[Key, Counts]
+    conn: Connection,
+    query: ReportQuery,
+    dims: Sequence[str],
+    groups: dict[Key, Counts],
+    local: LocalPeriods | None,
 ) -> None:
     cause = func.coalesce(dep.c.rollback_cause, "unspecified")
     where = [*report_filters(dep, "deployed_at", query, indexed=False), within_window(query)]
-    statement = grouped(dep, dims, [func.count()], where, extra_keys=[cause])
+    statement = grouped(dep, dims, [func.count()], where, extra_keys=[cause],
+                        key_columns=_local(dep, "deployed_at", local))  # fmt: skip
     for row in conn.execute(statement):
         counts = groups.setdefault(tuple(row[: len(dims)]), Counts())
         counts.root_causes.append((row[len(dims)], int(row[len(dims) + 1])))
@@ -251,14 +303,19 @@ def _count_causes(
 
 
 def _count_exposure(
-    conn: Connection, query: ReportQuery, dims: Sequence[str], groups: dict[Key, Counts]
+    conn: Connection,
+    query: ReportQuery,
+    dims: Sequence[str],
+    groups: dict[Key, Counts],
+    local: LocalPeriods | None,
 ) -> None:
     # What cost is made of: per stream, team and `automated`, the rollbacks within the
     # window and their summed exposure (rollback time minus deployment time).
     detail = [dep.c.stream_id, dep.c.team, dep.c.rollback_automated]
     figures = [func.count(), func.sum(dep.c.rolled_back_at - dep.c.deployed_at)]
     where = [*report_filters(dep, "deployed_at", query, indexed=False), within_window(query)]
-    statement = grouped(dep, dims, figures, where, extra_keys=detail)
+    statement = grouped(dep, dims, figures, where, extra_keys=detail,
+                        key_columns=_local(dep, "deployed_at", local))  # fmt: skip
     for row in conn.execute(statement):
         counts = groups.setdefault(tuple(row[: len(dims)]), Counts())
         stream_id, team, automated, n, micros = row[len(dims) :]
@@ -268,13 +325,21 @@ def _count_exposure(
 
 
 def _median_time_to_rollback(
-    conn: Connection, query: ReportQuery, dims: Sequence[str], groups: dict[Key, Counts]
+    conn: Connection,
+    query: ReportQuery,
+    dims: Sequence[str],
+    groups: dict[Key, Counts],
+    local: LocalPeriods | None,
 ) -> None:
     # Portable median: number each group's delays, average the middle one or two.
     # Model and environment come from the streams table, so the rolled-back rows are
     # read from their covering index alone.
     by_stream = any(d in STREAM_DIMENSIONS for d in dims)
-    keys = [(streams.c[d] if d in STREAM_DIMENSIONS else dep.c[d]) for d in dims]
+    own = _local(dep, "deployed_at", local)
+    keys = [
+        streams.c[d] if d in STREAM_DIMENSIONS else own[d].label(d) if d in own else dep.c[d]
+        for d in dims
+    ]
     delay = (dep.c.rolled_back_at - dep.c.deployed_at).label("delay")
     source = dep.join(streams, streams.c.id == dep.c.stream_id) if by_stream else dep
     ranked = (
@@ -299,11 +364,72 @@ def _median_time_to_rollback(
 
 
 def _count_orphans(
-    conn: Connection, query: ReportQuery, dims: Sequence[str], groups: dict[Key, Counts]
+    conn: Connection,
+    query: ReportQuery,
+    dims: Sequence[str],
+    groups: dict[Key, Counts],
+    local: LocalPeriods | None,
 ) -> None:
-    keys = [orphan.c[d] for d in dims]
+    own = _local(orphan, "at", local)
+    keys = [own[d].label(d) if d in own else orphan.c[d] for d in dims]
     statement = (
         select(*keys, func.count()).where(*report_filters(orphan, "at", query)).group_by(*keys)
     )
     for counts, (orphans,) in _rows(conn, statement, dims, groups):
         counts.orphan_rollbacks = orphans
+
+
+def _local(table: Table, time_column: str, local: LocalPeriods | None) -> dict[str, Any]:
+    """The key column of the local period, computed from `table`'s time (none in UTC)."""
+    return {} if local is None else {local.period: local_period(table.c[time_column], local)}
+
+
+def local_period(moment: ColumnElement[int], local: LocalPeriods) -> ColumnElement[str]:
+    """The label of the local period holding `moment`: a balanced tree of CASEs over the
+    periods' UTC starts, so each row takes about log2(periods) comparisons whatever the
+    span. Starts and labels are our own integers and `2026-W14`-style names, written
+    inline: no parameter limits, no untyped parameters for PostgreSQL to guess at."""
+
+    def label(index: int) -> ColumnElement[str]:
+        text = local.labels[index]
+        assert text.replace("-", "").replace("W", "").isdigit(), text
+        return literal_column(f"'{text}'", String)
+
+    def tree(low: int, high: int) -> ColumnElement[str]:  # periods low .. high-1
+        if high - low == 1:
+            return label(low)
+        middle = (low + high) // 2
+        start: ColumnElement[Any] = literal_column(str(int(local.starts[middle])))
+        return case((moment < start, tree(low, middle)), else_=tree(middle, high))
+
+    return tree(0, len(local.labels))
+
+
+def time_span(conn: Connection, query: ReportQuery) -> tuple[int, int] | None:
+    """The earliest and latest deployment or orphan time of the streams the query's model
+    and environment filters select (None when there are none): what local periods must
+    cover. Read per stream from the stream index, not by scanning every deployment."""
+    selected = [
+        streams.c[name] == getattr(query, name)
+        for name in ("model", "environment")
+        if getattr(query, name) is not None
+    ]
+    of_stream = dep.c.stream_id == streams.c.id
+    per_stream = (
+        select(
+            select(func.min(dep.c.deployed_at)).where(of_stream).scalar_subquery().label("first"),
+            select(func.max(dep.c.deployed_at)).where(of_stream).scalar_subquery().label("last"),
+        )
+        .where(*selected)
+        .subquery()
+    )
+    first, last = conn.execute(
+        select(func.min(per_stream.c.first), func.max(per_stream.c.last))
+    ).one()
+    orphans = select(func.min(orphan.c.at), func.max(orphan.c.at))
+    if selected:
+        orphans = orphans.where(orphan.c.stream_id.in_(select(streams.c.id).where(*selected)))
+    orphan_first, orphan_last = conn.execute(orphans).one()
+    firsts = [t for t in (first, orphan_first) if t is not None]
+    lasts = [t for t in (last, orphan_last) if t is not None]
+    return (int(min(firsts)), int(max(lasts))) if firsts else None

@@ -29,7 +29,7 @@ from sqlalchemy import (
 
 from rollback_rate.aggregation.query import ReportQuery
 from rollback_rate.aggregation.sql import report_filters
-from rollback_rate.attribution.projection import read_corrections
+from rollback_rate.attribution.correction_log import read_corrections
 from rollback_rate.events.model import CORRECTIONS
 from rollback_rate.store.schema import deployments as dep
 from rollback_rate.store.schema import events, streams

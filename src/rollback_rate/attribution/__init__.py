@@ -1,19 +1,54 @@
-"""Per-stream attribution: which deployments were rolled back, when, and by what."""
+"""Per-stream attribution: which deployments were rolled back, when, and by what.
 
-from rollback_rate.attribution.budget import STATE_BUDGET, StateBudget
-from rollback_rate.attribution.changes import ChangeLog, StreamChanges
-from rollback_rate.attribution.compact_stack import StreamState
-from rollback_rate.attribution.projection import Projector, rebuild_all, refresh_streams
-from rollback_rate.attribution.stack import (
-    Deployed,
-    FixedForward,
-    Orphaned,
-    Outcome,
-    RolledBack,
-    StreamEvent,
-    apply,
-    stream_event,
-)
+The names below are imported on first use (PEP 562): the read model needs only the pure
+rules (`stack`, `corrections`), and a command that only reads must not load the
+projection's writer (issue 13).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rollback_rate.attribution.budget import STATE_BUDGET, StateBudget
+    from rollback_rate.attribution.changes import ChangeLog, StreamChanges
+    from rollback_rate.attribution.compact_stack import StreamState
+    from rollback_rate.attribution.projection import Projector, rebuild_all, refresh_streams
+    from rollback_rate.attribution.stack import (
+        Deployed,
+        FixedForward,
+        Orphaned,
+        Outcome,
+        RolledBack,
+        StreamEvent,
+        apply,
+        stream_event,
+    )
+
+_LAZY = {
+    **dict.fromkeys(("STATE_BUDGET", "StateBudget"), "rollback_rate.attribution.budget"),
+    **dict.fromkeys(("ChangeLog", "StreamChanges"), "rollback_rate.attribution.changes"),
+    "StreamState": "rollback_rate.attribution.compact_stack",
+    **dict.fromkeys(("Projector", "rebuild_all", "refresh_streams"),
+                    "rollback_rate.attribution.projection"),
+    **dict.fromkeys(("Deployed", "FixedForward", "Orphaned", "Outcome", "RolledBack",
+                     "StreamEvent", "apply", "stream_event"), "rollback_rate.attribution.stack"),
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rollback_rate.attribution' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "STATE_BUDGET",

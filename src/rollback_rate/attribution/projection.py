@@ -22,7 +22,7 @@ from sqlalchemy import Connection, delete, select, tuple_
 from rollback_rate.attribution.budget import StateBudget
 from rollback_rate.attribution.changes import ChangeLog, Classification, Projected
 from rollback_rate.attribution.compact_stack import StreamState
-from rollback_rate.attribution.corrections import Correction, Corrections, resolve
+from rollback_rate.attribution.correction_log import read_corrections
 from rollback_rate.attribution.stack import Orphaned, StreamEvent, apply, stream_event
 from rollback_rate.attribution.writer import ProjectionWriter
 from rollback_rate.events import EventRecord
@@ -258,22 +258,6 @@ def _continues(row: Any, earliest_new_ts: int | None) -> bool:
     return (
         earliest_new_ts is not None and row.last_ts is not None and (earliest_new_ts >= row.last_ts)
     )
-
-
-def read_corrections(conn: Connection, stream_ids: list[int]) -> dict[int, Corrections]:
-    """Each stream's voids and amends, resolved (every stream asked about gets one, most
-    of them empty): for a replay, and for readers that replay (`history`)."""
-    target = events.alias("target_event")
-    found: dict[int, list[Correction]] = {sid: [] for sid in stream_ids}
-    rows = conn.execute(
-        select(events.c.stream_id, events.c.seq, events.c.type, events.c.ts, target.c.seq,
-               events.c.cause, events.c.automated)
-        .select_from(events.outerjoin(target, target.c.event_id == events.c.target))
-        .where(events.c.stream_id.in_(stream_ids), events.c.type.in_(CORRECTIONS))
-    )  # fmt: skip
-    for stream_id, seq, kind, ts, target_seq, cause, automated in rows:
-        found[stream_id].append(Correction(seq, kind, ts, target_seq, cause, automated))
-    return {stream_id: resolve(listed) for stream_id, listed in found.items()}
 
 
 def _note_before_replay(conn: Connection, stream_ids: list[int], changes: ChangeLog) -> None:

@@ -6,7 +6,9 @@ import typer
 
 from rollback_rate.cli.context import open_ledger
 
-db_app = typer.Typer(help="Database schema and projection maintenance.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Database schema and projection maintenance.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @db_app.command("upgrade")

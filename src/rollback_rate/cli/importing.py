@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
-from typing import IO, Annotated, Any, BinaryIO, cast
+from typing import IO, TYPE_CHECKING, Annotated, Any, BinaryIO, cast
 
 import typer
 
 from rollback_rate.cli.context import open_ledger
+from rollback_rate.cli.names import EVENT_FORMATS, SOURCE_NAMES
 from rollback_rate.errors import InvalidOption
-from rollback_rate.events.readers import FORMATS
-from rollback_rate.ledger import ImportResult
-from rollback_rate.sources import SOURCES, SourceOptions
+
+if TYPE_CHECKING:
+    from rollback_rate.ledger import ImportResult
 
 MAINTAIN_AFTER = 50_000  # events stored by one import before statistics are refreshed
-FORMAT_HELP = f"{', '.join(FORMATS)} (default: detected), or a source: {', '.join(SOURCES)}."
+FORMAT_HELP = (
+    f"{', '.join(EVENT_FORMATS)} (default: detected), or a source: {', '.join(SOURCE_NAMES)}."
+)
 
 
 def import_file(
@@ -37,17 +41,25 @@ def import_file(
     ] = None,
 ) -> None:
     """Import events; atomic unless --skip-invalid (any invalid line: nothing stored, exit 2)."""
+    from rollback_rate.sources import SourceOptions
+
     ledger = open_ledger(ctx)
     options = SourceOptions(alias_map=parse_alias_map(map_alias), environment=environment)
     with ExitStack() as stack:
         wrap = (lambda handle: _with_progress(handle, file, stack)) if _show_progress() else None
-        source = sys.stdin.buffer if file == "-" else file
+        source = _stdin() if file == "-" else file
         result = ledger.import_file(
             source, fmt, skip_invalid=skip_invalid, options=options, wrap=wrap
         )
     if result.stored >= MAINTAIN_AFTER:
         ledger.maintain()
     _print_result(result)
+
+
+def _stdin() -> IO[bytes]:
+    """Standard input, able to peek (format detection) even when it is not a real file."""
+    stream = sys.stdin.buffer
+    return stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type,type-var]
 
 
 def _show_progress() -> bool:

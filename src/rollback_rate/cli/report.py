@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rollback_rate.aggregation import parse_query
-from rollback_rate.cli.context import open_ledger
+from rollback_rate.cli.context import read_ledger
 from rollback_rate.cli.options import (
     AsOf,
     By,
@@ -17,12 +16,13 @@ from rollback_rate.cli.options import (
     Period,
     Since,
     TeamFilter,
+    Tz,
     Until,
     Window,
+    filters_match,
+    terminal_width,
 )
 from rollback_rate.errors import InvalidOption
-from rollback_rate.ledger import SnapshotOptions
-from rollback_rate.render import render
 
 
 def report(
@@ -36,6 +36,7 @@ def report(
     team: TeamFilter = None,
     since: Since = None,
     until: Until = None,
+    tz: Tz = None,
     fmt: Annotated[
         str,
         typer.Option(
@@ -54,16 +55,20 @@ def report(
     ] = "name",
 ) -> None:
     """Report Model Rollback Rate, overall and by group or period."""
+    from rollback_rate.aggregation import parse_query
+    from rollback_rate.render import render
+
     if output is not None:
         check_writable(output)
     if fmt == "html":
+        from rollback_rate.ledger import SnapshotOptions
+        from rollback_rate.render.html import report_file  # only here: reads plotly.min.js
+
         options = SnapshotOptions(
             window=window, as_of=as_of, model=model, environment=environment, team=team,
             since=since, until=until, period=period or "month", by=by or "model",
         )  # fmt: skip
-        from rollback_rate.render.html import report_file  # only here: reads plotly.min.js
-
-        _write(report_file(open_ledger(ctx).dashboard_snapshot(options)), output)
+        _write(report_file(read_ledger(ctx).dashboard_snapshot(options)), output)
         return
     query = parse_query(
         window=window,
@@ -75,9 +80,12 @@ def report(
         team=team,
         since=since,
         until=until,
+        tz=tz,
         order=order,
     )
-    _write(render(open_ledger(ctx).report(query), fmt), output)
+    ledger = read_ledger(ctx)
+    filters_match(ledger, query, gate=False)
+    _write(render(ledger.report(query), fmt, terminal_width() if output is None else None), output)
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -109,7 +117,9 @@ def write_output(output: Path, text: str) -> None:
 
 def check(
     ctx: typer.Context,
-    max_rate: Annotated[float, typer.Option("--max-rate", help="Highest acceptable rate, %.")],
+    max_rate: Annotated[
+        float, typer.Option("--max-rate", help="Highest acceptable rate, % (0 to 100).")
+    ],
     window: Window = "7d",
     as_of: AsOf = None,
     model: ModelFilter = None,
@@ -118,7 +128,16 @@ def check(
     since: Since = None,
     until: Until = None,
 ) -> None:
-    """Exit 1 when the settled rollback rate is above --max-rate: a gate for pipelines."""
+    """Exit 1 when the settled rollback rate is above --max-rate: a gate for pipelines.
+
+    Exit 2 when a filter matches nothing recorded (a typo must not pass the gate).
+    """
+    from rollback_rate.aggregation import parse_query
+
+    if not 0 <= max_rate <= 100:  # also refuses nan
+        raise InvalidOption(
+            f"--max-rate {max_rate:g} is not a percentage; give 0 to 100", "max_rate"
+        )
     query = parse_query(
         window=window,
         as_of=as_of,
@@ -128,7 +147,9 @@ def check(
         since=since,
         until=until,
     )
-    summary = open_ledger(ctx).report(query).overall
+    ledger = read_ledger(ctx)
+    filters_match(ledger, query, gate=True)
+    summary = ledger.report(query).overall
     if summary.rollback_rate is None:
         typer.echo(f"ok: no settled deployments yet ({summary.pending} pending)")
         return

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import errno
+import ipaddress
 import os
 import socket
 from typing import Annotated, Any
@@ -10,12 +12,45 @@ from typing import Annotated, Any
 import typer
 
 from rollback_rate.cli.context import open_ledger, state
-from rollback_rate.errors import RollbackRateError
+from rollback_rate.errors import InvalidOption, RollbackRateError
 
 FACTORY = "rollback_rate.service.app:app_from_env"
+STARTUP_FAILURE = 3  # uvicorn.config.STARTUP_FAILURE, without importing Uvicorn for it
 _NO_AUTH_WARNING = """\
 WARNING: --no-auth: the API accepts and serves data WITHOUT ANY TOKEN.
 WARNING: for local demos only; never expose this process to a network."""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bindable(host: str, port: int) -> None:
+    """A usage error (exit 2, naming the option) unless `host:port` can be bound now: a
+    port in use made Uvicorn exit 3 after starting up (issue 13)."""
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise InvalidOption(f"--host {host!r} is not an address: {exc.strerror}", "host") from None
+    with socket.socket(family, kind) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise InvalidOption(
+                    f"--port {port}: {host}:{port} is already in use; stop the process that "
+                    "listens there or choose another --port",
+                    "port",
+                ) from None
+            raise InvalidOption(
+                f"--host {host} --port {port} cannot be bound: {exc.strerror}", "port"
+            ) from None
 
 
 def serve(
@@ -46,6 +81,7 @@ def serve(
             "the port could read and write data; bind to 127.0.0.1 or create a token with "
             "`rollback-rate tokens create`"
         )
+    check_bindable(host, port)
     config_path = state(ctx).config_path
     if config_path:  # workers read it from the environment, whatever their directory
         os.environ["ROLLBACK_RATE_CONFIG"] = os.path.abspath(config_path)
@@ -71,7 +107,14 @@ def serve(
         access_log=False,  # the app writes structured JSON access lines itself
         server_header=False,
     )
-    run_uvicorn(config)
+    try:
+        run_uvicorn(config)
+    except SystemExit as exc:
+        # Uvicorn's start-up failures (the port taken since the check above) are usage
+        # errors too: one exit code for those, 2, and Uvicorn has logged the reason.
+        if exc.code == STARTUP_FAILURE:
+            raise typer.Exit(2) from None
+        raise
 
 
 def run_uvicorn(config: Any) -> None:

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from rollback_rate.sync.mlflow import AliasOutcome, SyncResult
 
 sync_app = typer.Typer(
-    help="Reconcile deployments with an external system's current state.", no_args_is_help=True
+    help="Reconcile deployments with an external system's current state.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 

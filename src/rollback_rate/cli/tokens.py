@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from rollback_rate.cli.context import open_ledger
-from rollback_rate.ledger import SCOPES, TokenInfo
+from rollback_rate.cli.context import open_ledger, read_ledger
+from rollback_rate.cli.names import SCOPES
 from rollback_rate.timeutil import iso_utc
 
-tokens_app = typer.Typer(help="API tokens for `serve`.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from rollback_rate.ledger import TokenInfo
+
+tokens_app = typer.Typer(
+    help="API tokens for `serve`.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @tokens_app.command("create")
@@ -44,7 +49,7 @@ def revoke(
 @tokens_app.command("list")
 def list_command(ctx: typer.Context) -> None:
     """Every token ever created, with scopes and status (never the token values)."""
-    infos = open_ledger(ctx).tokens()
+    infos = read_ledger(ctx).tokens()
     if not infos:
         typer.echo("no tokens; create one with `rollback-rate tokens create`")
         return

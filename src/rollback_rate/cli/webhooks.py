@@ -12,21 +12,22 @@ from typing import Annotated
 
 import typer
 
-from rollback_rate.cli.context import open_ledger
+from rollback_rate.cli.context import open_ledger, read_ledger
+from rollback_rate.cli.names import SIGNED_SOURCES as SIGNED
 from rollback_rate.errors import InvalidOption, RollbackRateError
-from rollback_rate.sources import SOURCES
 from rollback_rate.timeutil import iso_utc
-
-SIGNED = tuple(name for name, source in SOURCES.items() if source.authenticates)
 
 webhooks_app = typer.Typer(
     help=f"Webhook secrets of the sources that sign deliveries ({', '.join(SIGNED)}).",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 
 def signed_source(name: str) -> str:
     """`name` if it is a source that verifies deliveries with a secret, else a usage error."""
+    from rollback_rate.sources import SOURCES
+
     source = SOURCES.get(name)
     if source is None:
         raise InvalidOption(
@@ -86,7 +87,7 @@ def add(
 @webhooks_app.command("list")
 def list_command(ctx: typer.Context) -> None:
     """Sources with a stored secret and since when (never the secret values)."""
-    infos = open_ledger(ctx).webhook_secrets()
+    infos = read_ledger(ctx).webhook_secrets()
     if not infos:
         typer.echo(
             "no webhook secrets; add one with `rollback-rate webhooks add SOURCE --secret -`"

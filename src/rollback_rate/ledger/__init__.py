@@ -1,22 +1,60 @@
-"""The library façade: `Ledger`, and what its write path and hook hand back."""
+"""The library façade: `Ledger`, and what its write path and hook hand back.
 
-from rollback_rate.ledger.commits import (
-    Committed,
-    DeploymentChange,
-    FixForwardChange,
-    OrphanChange,
-    ReclassifiedChange,
-    RollbackChange,
-    StreamChange,
-    Subscriber,
-)
+The write path's types are imported on first use (PEP 562), like the write path itself:
+a command that only reads never loads attribution or the source adapters (issue 13).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from rollback_rate.ledger.facade import Ledger
-from rollback_rate.ledger.inputs import ImportResult
 from rollback_rate.ledger.snapshot import SnapshotOptions
-from rollback_rate.ledger.webhooks import Delivery
-from rollback_rate.ledger.writes import IngestResult
 from rollback_rate.store.secrets import SecretInfo
 from rollback_rate.store.tokens import SCOPES, TokenInfo, hash_token
+
+if TYPE_CHECKING:
+    from rollback_rate.ledger.commits import (
+        Committed,
+        DeploymentChange,
+        FixForwardChange,
+        OrphanChange,
+        ReclassifiedChange,
+        RollbackChange,
+        StreamChange,
+        Subscriber,
+    )
+    from rollback_rate.ledger.inputs import ImportResult
+    from rollback_rate.ledger.outcomes import RecordOutcome
+    from rollback_rate.ledger.webhooks import Delivery
+    from rollback_rate.ledger.writes import IngestResult
+
+_LAZY = {
+    **dict.fromkeys(
+        ("Committed", "DeploymentChange", "FixForwardChange", "OrphanChange",
+         "ReclassifiedChange", "RollbackChange", "StreamChange", "Subscriber"),
+        "rollback_rate.ledger.commits",
+    ),
+    "ImportResult": "rollback_rate.ledger.inputs",
+    "RecordOutcome": "rollback_rate.ledger.outcomes",
+    "Delivery": "rollback_rate.ledger.webhooks",
+    "IngestResult": "rollback_rate.ledger.writes",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rollback_rate.ledger' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "SCOPES",
@@ -29,6 +67,7 @@ __all__ = [
     "Ledger",
     "OrphanChange",
     "ReclassifiedChange",
+    "RecordOutcome",
     "RollbackChange",
     "SecretInfo",
     "SnapshotOptions",

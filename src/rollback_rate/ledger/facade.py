@@ -14,41 +14,25 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any, ParamSpec, TypeVar
+from typing import IO, TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from rollback_rate.aggregation import (
     AuditPage,
     AuditQuery,
     ExportQuery,
+    FilterMatch,
     OutcomeTally,
     ReadinessQuery,
     ReadModel,
     ReportQuery,
     StreamPosition,
 )
-from rollback_rate.attribution import ChangeLog
-from rollback_rate.attribution.moment import History, replay_to
+from rollback_rate.aggregation.query import check_name
 from rollback_rate.config import Config
 from rollback_rate.errors import InvalidOption, UnknownStream
-from rollback_rate.events import EventRecord
-from rollback_rate.events.model import CORRECTIONS
 from rollback_rate.ledger.alert_log import AlertLog
-from rollback_rate.ledger.commits import Committed, Subscriber, notify
 from rollback_rate.ledger.errors import database_errors
-from rollback_rate.ledger.group_commit import MAX_GROUPED_EVENTS, GroupCommitter
-from rollback_rate.ledger.inputs import ImportResult, located_file_events, located_json_body
-from rollback_rate.ledger.retry import with_retries
 from rollback_rate.ledger.snapshot import SnapshotOptions, dashboard_snapshot
-from rollback_rate.ledger.warnings import WarningLog, bad_target_warnings
-from rollback_rate.ledger.webhooks import Delivery, deliver
-from rollback_rate.ledger.writes import (
-    IngestResult,
-    RawEvent,
-    rebuild,
-    validate_events,
-    write_events,
-    write_groups,
-)
 from rollback_rate.metrics import (
     AdviceReport,
     ReadinessReport,
@@ -71,7 +55,6 @@ from rollback_rate.metrics.rollbacks import (
     rollbacks_document,
     time_to_rollback_document,
 )
-from rollback_rate.sources import SourceOptions
 from rollback_rate.store import Database, open_database
 from rollback_rate.store.backend import backend_for_url
 from rollback_rate.store.database import default_url, normalise_url
@@ -92,6 +75,19 @@ from rollback_rate.store.tokens import (
     touch_token,
 )
 from rollback_rate.timeutil import now_micros
+
+# The write path (attribution, sources, group commit) is imported by the methods that
+# write: a command that only reads starts without it (issue 13).
+if TYPE_CHECKING:
+    from rollback_rate.attribution import ChangeLog
+    from rollback_rate.attribution.moment import History
+    from rollback_rate.events import EventRecord
+    from rollback_rate.ledger.commits import Committed, Subscriber
+    from rollback_rate.ledger.inputs import ImportResult
+    from rollback_rate.ledger.outcomes import RecordOutcome
+    from rollback_rate.ledger.webhooks import Delivery
+    from rollback_rate.ledger.writes import IngestResult, RawEvent
+    from rollback_rate.sources import SourceOptions
 
 MAX_CONTEXT = 100  # changes either side of a moment that `history` shows
 P = ParamSpec("P")
@@ -119,7 +115,9 @@ class Ledger:
 
     Built from a database URL (None: `ROLLBACK_RATE_DB` or the default SQLite file) or
     an open `Database`. The database is opened (and migrated) on first use, so a service
-    can start while it is down; a failed opening is tried again on the next call.
+    can start while it is down; a failed opening is tried again on the next call. With
+    `create=False` (readers), a SQLite file that does not exist raises DatabaseNotFound
+    on first use instead of being created.
     """
 
     def __init__(
@@ -129,15 +127,21 @@ class Ledger:
         group_commit: bool = True,
         migrate: bool = True,
         config: Config | None = None,
+        create: bool = True,
     ) -> None:
         self._given = database if isinstance(database, Database) else None
         self._url = database if isinstance(database, str) else None
         self._database: Database | None = self._given
         self._migrate = migrate
         self.config = config or Config.default()
+        self._create = create
         self._opening = threading.Lock()
         self._subscribers: list[Subscriber] = []
-        self._committer = GroupCommitter(self._commit_groups) if group_commit else None
+        self._committer = None
+        if group_commit:
+            from rollback_rate.ledger.group_commit import GroupCommitter
+
+            self._committer = GroupCommitter(self._commit_groups)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -166,7 +170,7 @@ class Ledger:
             return database
         with self._opening:
             if self._database is None:
-                self._database = open_database(self.url, migrate=self._migrate)
+                self._database = open_database(self.url, migrate=self._migrate, create=self._create)
             return self._database
 
     def close(self) -> None:
@@ -204,6 +208,24 @@ class Ledger:
         return self.record_batch([event], locations=[location])
 
     @_translated
+    def record_explained(
+        self, event: Mapping[str, Any], *, location: str = "event"
+    ) -> RecordOutcome:
+        """Record one event and say what it did: a new deployment, a redeploy, an inferred
+        rollback of which deployments, a rollback, an orphan or a duplicate (`record`),
+        with the warnings of `record_batch`."""
+        from rollback_rate.ledger.outcomes import outcome_of
+        from rollback_rate.ledger.warnings import bad_target_warnings
+        from rollback_rate.ledger.writes import validate_events, write_events
+
+        [record] = validate_events([(location, event)])
+        result, committed = self._write_noted(
+            lambda changes: write_events(self.database, [(location, record)], changes=changes),
+            full=True,
+        )
+        return outcome_of(record, result, committed, bad_target_warnings(committed, [record]))
+
+    @_translated
     def record_batch(
         self,
         events: Sequence[Mapping[str, Any] | EventRecord],
@@ -217,6 +239,11 @@ class Ledger:
         (void, amend) has a transaction of its own, and its result tells what it changed
         (`changes`, the after-commit notice subscribers get too). Its `warnings` name the
         bad-target rollbacks its events made."""
+        from rollback_rate.events.model import CORRECTIONS
+        from rollback_rate.ledger.group_commit import MAX_GROUPED_EVENTS
+        from rollback_rate.ledger.warnings import bad_target_warnings
+        from rollback_rate.ledger.writes import validate_events, write_events
+
         where = locations or [f"[{index}]" for index in range(len(events))]
         records = validate_events(zip(where, events, strict=True))
         corrects = any(record.type in CORRECTIONS for record in records)
@@ -239,6 +266,8 @@ class Ledger:
         unless `skip_invalid` (then the valid ones are stored and the rest listed).
 
         A one-shot stream cannot be read again, so it is not retried; a list is."""
+        from rollback_rate.ledger.writes import write_events
+
         if isinstance(raws, Sequence):
             return self._write(
                 lambda changes: write_events(
@@ -254,6 +283,8 @@ class Ledger:
     def record_json(self, body: bytes, *, max_events: int) -> tuple[int, IngestResult]:
         """Record the events of a JSON body (one object or an array of at most
         `max_events`); how many it held, and what was stored."""
+        from rollback_rate.ledger.inputs import located_json_body
+
         raws = located_json_body(body, max_events)
         locations = [location for location, _ in raws]
         return len(raws), self.record_batch([raw for _, raw in raws], locations=locations)
@@ -299,12 +330,17 @@ class Ledger:
     ) -> Delivery:
         """A webhook delivery: verified against the source's stored secret (for sources
         that sign), translated by the source's adapter, recorded as one batch."""
+        from rollback_rate.ledger.webhooks import deliver
+        from rollback_rate.sources import SourceOptions
+
         return deliver(self, source, body, headers, options or SourceOptions())
 
     @_translated
     def rebuild(self) -> int:
         """Replay every stream's attribution from the log; returns how many streams."""
-        return self._write(lambda changes: rebuild(self.database, changes))
+        from rollback_rate.ledger.writes import rebuild as replay
+
+        return self._write(lambda changes: replay(self.database, changes))
 
     @_translated
     def maintain(self) -> None:
@@ -333,6 +369,12 @@ class Ledger:
         counts = ReadModel(self.database).report_counts(query, costed=config.cost is not None)
         settings = SummarySettings(config.report.min_settled, config.cost, counts.stream_names)
         return build_report(query, counts, settings)
+
+    @_translated
+    def match_filters(self, query: ReportQuery) -> FilterMatch:
+        """Whether anything recorded, at any time, matches the query's model, environment
+        and team filters; if not, which value matches nothing and the nearest that do."""
+        return ReadModel(self.database).filter_match(query)
 
     @_translated
     def advice(self, query: ReportQuery) -> AdviceReport:
@@ -378,6 +420,8 @@ class Ledger:
         """What served on (model, environment) at `at` (now): the live version, since when
         and which event made it live, and `context` changes either side, from the stack
         rules replayed over the log with its corrections."""
+        check_name(model, "model")
+        check_name(environment, "environment")
         if not 0 <= context <= MAX_CONTEXT:
             raise InvalidOption(f"context must be 0 to {MAX_CONTEXT} (got {context})", "context")
         moment = now_micros() if at is None else at
@@ -390,6 +434,8 @@ class Ledger:
                 f"events in {', '.join(environments)}",
                 "environment",
             )
+        from rollback_rate.attribution.moment import History, replay_to
+
         replayed = replay_to(found.events, found.corrections, moment, context)
         return History(model, environment, replayed)
 
@@ -518,14 +564,20 @@ class Ledger:
     # ------------------------------------------------------------------ inside
 
     def _change_log(self) -> ChangeLog | None:
+        from rollback_rate.attribution import ChangeLog
+
         return ChangeLog() if self._subscribers else None
 
     def _notify(self, committed: Committed | None) -> None:
         if committed is not None:
+            from rollback_rate.ledger.commits import notify
+
             notify(list(self._subscribers), committed)
 
     def _write(self, attempt: Callable[[ChangeLog | None], tuple[T, Committed | None]]) -> T:
         """One write transaction, retried whole if aborted, subscribers told after."""
+        from rollback_rate.ledger.retry import with_retries
+
         result, committed = with_retries(self.database.backend, lambda: attempt(self._change_log()))
         self._notify(committed)
         return result
@@ -539,6 +591,10 @@ class Ledger:
         """`_write`, and what it changed: all of it for subscribers or when `full` is asked
         (a correction is answered with its changes); otherwise only when it made a
         bad-target rollback (warnings need no more)."""
+        from rollback_rate.attribution import ChangeLog
+        from rollback_rate.ledger.retry import with_retries
+        from rollback_rate.ledger.warnings import WarningLog
+
         result, committed = with_retries(
             self.database.backend,
             lambda: attempt(ChangeLog() if full or self._subscribers else WarningLog()),
@@ -547,6 +603,9 @@ class Ledger:
         return result, committed
 
     def _commit_groups(self, groups: Sequence[Sequence[EventRecord]]) -> list[IngestResult]:
+        from rollback_rate.ledger.warnings import bad_target_warnings
+        from rollback_rate.ledger.writes import write_groups
+
         results, committed = self._write_noted(
             lambda changes: write_groups(self.database, groups, changes)
         )
@@ -565,6 +624,9 @@ class Ledger:
         changes: ChangeLog | None,
     ) -> tuple[ImportResult, Committed | None]:
         stream = wrap(handle) if wrap is not None else handle
+        from rollback_rate.ledger.inputs import ImportResult, located_file_events
+        from rollback_rate.ledger.writes import write_events
+
         raws, ignored = located_file_events(stream, name, fmt, options)
         result, committed = write_events(
             self.database, raws, skip_invalid=skip_invalid, changes=changes

@@ -8,6 +8,7 @@ JSON body, so every edge that takes events in decodes them the same way.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -19,7 +20,7 @@ from rollback_rate.events import EventRecord, detect_format, read_events
 from rollback_rate.events.fast import fast_record, fast_records
 from rollback_rate.events.readers import FORMATS
 from rollback_rate.ledger.writes import IngestResult, RawEvent
-from rollback_rate.sources import SourceOptions, get_source
+from rollback_rate.sources import SOURCES, SourceOptions, get_source
 from rollback_rate.sources.files import IgnoredTally, source_events
 
 
@@ -47,8 +48,47 @@ def located_file_events(
     if fmt is not None and fmt not in FORMATS:
         source = get_source(fmt)
         return source_events(source, stream, options or SourceOptions(), ignored), ignored
-    head = stream.peek(512) if hasattr(stream, "peek") else b""
+    head = stream.peek(_HEAD) if hasattr(stream, "peek") else b""
+    if fmt == "jsonl" or (fmt is None and not name.lower().endswith(".csv")):
+        _refuse_json_document(head, name)
     return _by_line(read_events(stream, fmt or detect_format(name, head))), ignored
+
+
+_HEAD = 4096
+_REPLICA_SET = re.compile(rb'"kind"\s*:\s*"ReplicaSet"')
+
+
+def _refuse_json_document(head: bytes, name: str) -> None:
+    """One hint, not an error per line, for a JSON document where JSON Lines belong: a
+    pretty-printed kubectl export (issue 13: 361 "invalid JSON" lines), or an array."""
+    first, newline, _ = head.lstrip().partition(b"\n")
+    line = first.strip()
+    if not newline or not line.startswith((b"{", b"[")):
+        return  # no complete first line to judge, or not JSON at all
+    try:
+        whole = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        # One line of a longer document, as pretty-printers (kubectl, jq) begin one.
+        if line not in (b"{", b"[") and not line.endswith((b",", b"{", b"[")):
+            return  # a JSON Lines file whose first line is bad: listed as usual
+        whole = None
+    if isinstance(whole, dict):
+        return  # JSON Lines
+    what = "the input" if name == "-" else name
+    array = line.startswith(b"[")
+    if _REPLICA_SET.search(head):
+        hint = "it looks like a kubectl export: import it with --format k8s-replicasets"
+    else:
+        jq = "jq -c '.[]'" if array else "jq -c ."
+        hint = (
+            f"write one event per line (`{jq} FILE`), or, for a source's payloads, pass "
+            f"--format SOURCE ({', '.join(SOURCES)}), which reads this shape"
+        )
+    shape = "a JSON array" if array else "one JSON document over many lines"
+    raise InvalidJson(
+        f"{what} is {shape}, not JSON Lines (one event per line); {hint}",
+        [Problem("line 1", None, "a JSON document where JSON Lines were expected")],
+    )
 
 
 def _by_line(lines: Iterator[tuple[int, Any]]) -> Iterator[RawEvent]:

@@ -35,6 +35,7 @@ class Report:
         return {
             "as_of": iso_utc(q.as_of),
             "window_hours": q.window / MICROS_PER_HOUR,
+            "tz": q.tz,
             "filters": {
                 "model": q.model,
                 "environment": q.environment,

@@ -4,26 +4,25 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable
-from typing import Any
 
 import orjson
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
+from rollback_rate.aggregation.periods import zone
 from rollback_rate.errors import InvalidOption
 from rollback_rate.metrics import Report
-from rollback_rate.render.beyond import band_cell, beyond_cells, beyond_headers, footnote
-from rollback_rate.render.rows import COLUMNS, hours, money, pct, printable, report_rows
+from rollback_rate.render import table
+from rollback_rate.render.rows import COLUMNS, markdown_cell, money, report_rows
+from rollback_rate.timeutil import from_micros
+
+__all__ = ["FORMATS", "headline", "markdown_cell", "render"]
 
 
-def render_json(report: Report) -> str:
+def render_json(report: Report, width: int | None = None) -> str:
     return orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
-def render_csv(report: Report) -> str:
+def render_csv(report: Report, width: int | None = None) -> str:
     """One row per summary; names exactly as stored; `root_causes` as JSON text
     (`[{"cause": ..., "count": ...}]`, largest first) in one cell. Lines end in CRLF
     (RFC 4180), so a name holding a lone carriage return is quoted too."""
@@ -37,52 +36,17 @@ def render_csv(report: Report) -> str:
     return buffer.getvalue()
 
 
-def _cells(row: dict[str, Any]) -> list[str]:
-    ci = "n/a" if row["ci95_low"] is None else f"{row['ci95_low']:.1f}-{row['ci95_high']:.1f}%"
-    return [
-        printable(str(row["label"])),
-        str(row["deployments"]),
-        str(row["settled"]),
-        str(row["pending"]),
-        str(row["rollbacks"]),
-        pct(row["rollback_rate"]),
-        ci,
-        band_cell(row),
-        pct(row["automated_share"]),
-        str(row["late_rollbacks"]),
-        str(row["orphan_rollbacks"]),
-        hours(row["median_hours_to_rollback"]),
-        _top_causes(row["root_causes"]),
-    ]
-
-
-def _top_causes(causes: list[dict[str, Any]], top: int = 3) -> str:
-    parts = [f"{printable(str(c['cause']))} {c['count']}" for c in causes]
-    more = f", +{len(parts) - top} more" if len(parts) > top else ""
-    return (", ".join(parts[:top]) + more) or "-"
-
-
-HEADERS = [
-    "",
-    "deployed",
-    "settled",
-    "pending",
-    "rolled back",
-    "rate",
-    "95% CI",
-    "band",
-    "automated",
-    "late",
-    "orphan",
-    "median to rollback",
-    "root causes",
-]
+def as_of(report: Report) -> str:
+    """The report's moment in its time zone (`--tz`), e.g. `2026-03-01 01:00 CET`."""
+    moment = from_micros(report.query.as_of).astimezone(zone(report.query.tz))
+    return moment.strftime("%Y-%m-%d %H:%M %Z")
 
 
 def headline(report: Report) -> str:
     """One sentence that never shows a rate without its volume and uncertainty."""
     s = report.overall
     window = f"{report.query.window / 3_600_000_000:g} h window"
+    when = f" As of {as_of(report)}."
     if s.rollback_rate is None:
         return (
             f"No settled deployments yet ({s.deployments} deployed, {s.pending} pending, {window})."
@@ -91,6 +55,7 @@ def headline(report: Report) -> str:
                 if report.failed_rollbacks.count
                 else ""
             )
+            + when
         )
     low, high = s.ci95 or (0.0, 0.0)
     failed = report.failed_rollbacks.count
@@ -101,62 +66,20 @@ def headline(report: Report) -> str:
     return (
         f"Model Rollback Rate {s.rollback_rate:.1f}% ({s.band}; 95% CI {low:.1f}-{high:.1f}%): "
         f"{s.rollbacks} of {s.settled} settled deployments rolled back within the "
-        f"{window}; {s.pending} pending, {s.deployments} deployed.{cost}{warning}"
+        f"{window}; {s.pending} pending, {s.deployments} deployed.{cost}{warning}{when}"
     )
 
 
-def _tables(rows: list[dict[str, Any]]) -> list[tuple[list[str], Callable[[Any], list[str]]]]:
-    """(headers, cells of a row) of each table: the rate, then what lies beyond it."""
-    return [(HEADERS, _cells), (beyond_headers(rows), lambda row: beyond_cells(row, rows))]
+def render_markdown(report: Report, width: int | None = None) -> str:
+    return table.render_markdown(report, headline(report))
 
 
-# Markdown (GFM) gives these meaning in a table cell: a backslash escapes each of them,
-# so names read as written, never as a column break, emphasis, code, a link or HTML.
-_MARKDOWN_SPECIAL = re.compile(r"([\\|`*_\[\]<>&~])")
+def render_table(report: Report, width: int | None = None) -> str:
+    """The table for a terminal `width` columns wide (None: as wide as it needs)."""
+    return table.render_table(report, headline(report), width)
 
 
-def markdown_cell(text: str) -> str:
-    """A table cell's text as literal Markdown: one line (see `printable`), with every
-    character Markdown would interpret backslash-escaped."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-
-
-def render_markdown(report: Report) -> str:
-    rows = list(report_rows(report))
-    lines = [headline(report)]
-    for index, (headers, cells) in enumerate(_tables(rows)):
-        lines += ["", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-        for row in rows:
-            shown = cells(row)
-            # Names and causes are text from outside; the rest is ours and stays readable.
-            outside = (0, len(shown) - 1) if index == 0 else (0,)
-            for at in outside:
-                shown[at] = markdown_cell(shown[at])
-            lines.append("| " + " | ".join(shown) + " |")
-    note = footnote(rows)
-    # Escaped, the footnote's leading flag is not read as a list item.
-    return "\n".join([*lines, *(["", "\\" + note] if note else [])]) + "\n"
-
-
-def render_table(report: Report) -> str:
-    rows = list(report_rows(report))
-    console = Console(file=io.StringIO(), width=200, record=True, force_terminal=False)
-    tables = _tables(rows)
-    for index, (headers, cells) in enumerate(tables):
-        note = footnote(rows) if index == len(tables) - 1 else None
-        table = Table(*headers, title=None if index else headline(report), title_justify="left",
-                      caption=Text(note) if note else None, caption_justify="left")  # fmt: skip
-        for row in rows:
-            # Text, not markup: a model named '[red]x' must print as written.
-            table.add_row(
-                *(Text(cell) for cell in cells(row)),
-                style="bold" if row["scope"] == "overall" else None,
-            )
-        console.print(table)
-    return console.export_text()
-
-
-FORMATS: dict[str, Callable[[Report], str]] = {
+FORMATS: dict[str, Callable[[Report, int | None], str]] = {
     "table": render_table,
     "json": render_json,
     "csv": render_csv,
@@ -164,8 +87,11 @@ FORMATS: dict[str, Callable[[Report], str]] = {
 }
 
 
-def render(report: Report, fmt: str) -> str:
+def render(report: Report, fmt: str, width: int | None = None) -> str:
+    """The report in `fmt`; `width` is the terminal's, for the table."""
     try:
-        return FORMATS[fmt](report)
+        renderer = FORMATS[fmt]
     except KeyError:
-        raise InvalidOption(f"format {fmt!r} is not one of {', '.join(FORMATS)}") from None
+        known = ", ".join(FORMATS)
+        raise InvalidOption(f"format {fmt!r} is not one of {known}", "format") from None
+    return renderer(report, width)

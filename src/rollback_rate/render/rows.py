@@ -8,6 +8,7 @@ cause holding `:` or `;` survives; issue 8). Renderers for people show names thr
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from typing import Any
@@ -133,6 +134,17 @@ def _escape(ch: str) -> str:
         if code < 0x10000
         else f"\\U{code:08x}"
     )
+
+
+# Markdown (GFM) gives these meaning in a table cell: a backslash escapes each of them,
+# so names read as written, never as a column break, emphasis, code, a link or HTML.
+_MARKDOWN_SPECIAL = re.compile(r"([\\|`*_\[\]<>&~])")
+
+
+def markdown_cell(text: str) -> str:
+    """A table cell's text as literal Markdown: one line (see `printable`), with every
+    character Markdown would interpret backslash-escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def pct(value: float | None) -> str:

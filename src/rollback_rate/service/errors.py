@@ -184,7 +184,9 @@ def install_error_handlers(app: FastAPI) -> None:
             }
             for err in exc.errors()
         ]
-        return error_response(422, "invalid_request", "the request is invalid", details)
+        # The message names each parameter as `details` does (`query.limit: ...`).
+        message = "; ".join(f"{d['location']}: {d['reason']}" for d in details)
+        return error_response(422, "invalid_request", message or "the request is invalid", details)
 
     async def domain_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, RollbackRateError)

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from rollback_rate.aggregation import parse_query
+from rollback_rate.aggregation.periods import time_zone_names
 from rollback_rate.aggregation.query import ORDERS
 from rollback_rate.ledger import Ledger
 from rollback_rate.service.auth import require_scope
@@ -43,10 +44,12 @@ class ReportResponse(BaseModel):
 
     as_of: str
     window_hours: float
+    tz: str
     filters: dict[str, Any]
     overall: dict[str, Any]
     groups: list[dict[str, Any]]
     periods: list[dict[str, Any]]
+    failed_rollbacks: dict[str, Any]
 
 
 class ModelEnvironment(BaseModel):
@@ -107,6 +110,14 @@ def get_report(
             json_schema_extra=schema_of(type="string", enum=list(ORDERS)),
         ),
     ] = "name",
+    tz: Annotated[
+        str | None,
+        Query(
+            description="IANA time zone of period boundaries and bare dates, e.g. "
+            "Europe/Berlin (default UTC); times in the JSON stay UTC.",
+            json_schema_extra=schema_of(type="string", enum=time_zone_names()),
+        ),
+    ] = None,
 ) -> Response:
     """The same options and JSON as `rollback-rate report --format json`."""
     query = parse_query(
@@ -120,6 +131,7 @@ def get_report(
         since=since,
         until=until,
         order=order,
+        tz=tz,
     )
     return json_response(ledger.report(query).as_dict())
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from rollback_rate.config import CONFIG_ENV, Config, load_config
 from rollback_rate.errors import InvalidOption
-from rollback_rate.store.database import default_url
+from rollback_rate.store.database import default_url, normalise_url
 from rollback_rate.timeutil import parse_window
 
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
@@ -48,6 +48,10 @@ class Settings:
         if self.token_outage_seconds < 0:
             raise InvalidOption("ROLLBACK_RATE_TOKEN_OUTAGE_SECONDS must not be negative")
         parse_window(self.metrics_window)
+        try:
+            normalise_url(self.db_url)
+        except InvalidOption as exc:
+            raise InvalidOption(f"ROLLBACK_RATE_DB: {exc}") from None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -12,10 +12,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import Connection, inspect, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from rollback_rate.errors import DatabaseUnavailable
+from rollback_rate.errors import DatabaseNotFound, DatabaseUnavailable, InvalidOption
 from rollback_rate.store.backend import Backend, backend_for_url
 from rollback_rate.store.redaction import redact, redact_text
 
@@ -34,13 +34,34 @@ def default_url() -> str:
     return f"sqlite:///{Path(user_data_dir('rollback-rate')) / 'rollback-rate.db'}"
 
 
+# The URL schemes the two backends take (SQLAlchemy would try to load any other as a
+# plugin, and fail with "Can't load plugin: sqlalchemy.dialects:...").
+SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgres", "postgresql+psycopg")
+
+
 def normalise_url(url: str) -> str:
-    """Accept `postgresql://`, `postgres://`, `sqlite:///...` or a bare file path."""
+    """Accept `postgresql://`, `postgres://`, `sqlite:///...` or a bare file path; any
+    other scheme is an InvalidOption (`db`) that names the ones that work."""
     if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     if "://" not in url:
         return f"sqlite:///{Path(url).expanduser()}"
+    scheme = url.split("://", 1)[0]
+    if scheme.lower() not in SCHEMES:
+        raise InvalidOption(
+            f"database URL {redact(url)!r} has the unsupported scheme {scheme!r}; use "
+            "sqlite:///PATH.db (or just a file path) or postgresql://user@host/db",
+            "db",
+        )
     return url
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a (normalised) SQLite URL names; None for other databases and memory."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
 
 
 class Database:
@@ -103,13 +124,18 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
-    """Open (creating if needed) and migrate the database at `url`.
+def open_database(url: str | None = None, *, migrate: bool = True, create: bool = True) -> Database:
+    """Open (creating if needed) and migrate the database at `url`. With `create` off, a
+    SQLite file that does not exist raises DatabaseNotFound instead of being created.
 
     Any failure, from a URL that does not parse to a server that refuses, is one
     DatabaseUnavailable line with every credential of the URL redacted (issue 9)."""
     given = url or default_url()
     try:
+        if not create:
+            path = sqlite_file(normalise_url(given))
+            if path is not None and not path.exists():
+                raise DatabaseNotFound(str(path))
         database = Database(given)
     except _OPENING_ERRORS as exc:
         raise DatabaseUnavailable(
