@@ -16,8 +16,7 @@ Pydantic and the rest (issue 13).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rollback_rate.errors import (
     DatabaseError,
@@ -35,6 +34,7 @@ from rollback_rate.errors import (
     TooManyEvents,
     UnknownSource,
 )
+from rollback_rate.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from rollback_rate.aggregation import (
@@ -77,17 +77,7 @@ _LAZY = {
 }  # fmt: skip
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'rollback_rate' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [

@@ -6,9 +6,9 @@ a command that only reads never loads attribution or the source adapters (issue 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from rollback_rate.lazy import lazy_exports
 from rollback_rate.ledger.facade import Ledger
 from rollback_rate.ledger.snapshot import SnapshotOptions
 from rollback_rate.store.secrets import SecretInfo
@@ -43,17 +43,7 @@ _LAZY = {
 }  # fmt: skip
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'rollback_rate.ledger' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [

@@ -86,15 +86,20 @@ class Backend:
 
 def backend_of(conn: Connection) -> Backend:
     """The backend of a connection's database."""
-    from rollback_rate.store.postgres import POSTGRES
-    from rollback_rate.store.sqlite import SQLITE
-
-    return POSTGRES if conn.dialect.name == "postgresql" else SQLITE
+    return _backend(conn.dialect.name == "postgresql")
 
 
 def backend_for_url(url: str) -> Backend:
     """The backend a (normalised) database URL names."""
-    from rollback_rate.store.postgres import POSTGRES
+    return _backend(url.startswith("postgresql"))
+
+
+def _backend(postgres: bool) -> Backend:
+    # Only the backend in use is imported: psycopg costs a SQLite command 50 ms at start.
+    if postgres:
+        from rollback_rate.store.postgres import POSTGRES
+
+        return POSTGRES
     from rollback_rate.store.sqlite import SQLITE
 
-    return POSTGRES if url.startswith("postgresql") else SQLITE
+    return SQLITE
