@@ -74,7 +74,10 @@ def test_body_limit_over_the_wire(db_url, db, tmp_path):
             ).encode()
             sock.sendall(head + body)
             reply = sock.recv(65536).decode(errors="replace")
-        assert reply.startswith("HTTP/1.1 422"), reply
+        # The declared 10 bytes are bad JSON (422); httptools may answer first that the
+        # bytes after them are no request (400). Either way nothing after them is stored.
+        assert reply.startswith(("HTTP/1.1 422", "HTTP/1.1 400")), reply
+        assert "200 OK" not in reply, reply
     with db.snapshot() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM events").scalar_one() == 1
 

@@ -40,10 +40,8 @@ RawEvent = tuple[str, Any]  # (location such as "line 14", raw dict, record or I
 class IngestResult:
     """What a batch did: counts, and the located problems of invalid events. `changes`:
     what the batch's own transaction changed, for a batch that held corrections (a void
-    or amend is recorded to change something, so its caller is told what)."""
-
-    """What a batch did: counts, the located problems of invalid events, and warnings
-    about what its events did (`record_batch` gives them)."""
+    or amend is recorded to change something, so its caller is told what). `warnings`:
+    what its events did that the sender may not have meant (`record_batch` gives them)."""
 
     stored: int = 0
     duplicates: int = 0

@@ -179,7 +179,7 @@ def complete(openapi: dict[str, Any]) -> dict[str, Any]:
     return openapi
 
 
-def reject_unknown_query(request: Request) -> None:
+async def reject_unknown_query(request: Request) -> None:
     """Router dependency: a query parameter the route does not take is a 422 naming it,
     not silently ignored (a typo such as `windw=30d` would otherwise give a 7-day report;
     and the schema lists every parameter a route accepts)."""

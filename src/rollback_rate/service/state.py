@@ -13,7 +13,8 @@ from fastapi import Request
 from rollback_rate.ledger import Ledger
 
 
-def get_ledger(request: Request) -> Ledger:
-    """FastAPI dependency: the process's ledger."""
+async def get_ledger(request: Request) -> Ledger:
+    """FastAPI dependency: the process's ledger (async: it never blocks, so it takes no
+    hop to the thread pool)."""
     ledger: Ledger = request.app.state.ledger
     return ledger
