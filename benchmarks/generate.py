@@ -13,11 +13,16 @@ START = 1_704_067_200_000_000  # 2024-01-01T00:00:00Z in microseconds
 MINUTE = 60_000_000
 
 
-def write_events(path: Path, count: int, models: int = 500, seed: int = 1) -> Path:
-    """Write `count` canonical events as JSONL; streams are model x {staging, production}."""
+def write_events(
+    path: Path, count: int, models: int = 500, seed: int = 1, start: int = START, prefix: str = ""
+) -> Path:
+    """Write `count` canonical events as JSONL; streams are model x {staging, production}.
+
+    Events are one or two minutes apart from `start`; `prefix` keeps the ids and versions
+    of a second file apart from the first's (a later batch into the same database)."""
     rng = random.Random(seed)
     versions = [0] * (models * 2)
-    t = START
+    t = start
     with path.open("wb") as out:
         for i in range(count):
             t += rng.randint(1, 2) * MINUTE
@@ -38,10 +43,15 @@ def write_events(path: Path, count: int, models: int = 500, seed: int = 1) -> Pa
                     "type": "deployment",
                     "model": model,
                     "environment": environment,
-                    "version": f"v{versions[stream]}",
+                    "version": f"{prefix}v{versions[stream]}",
                     "timestamp": iso_utc(t),
                     "team": f"team-{stream % 17}",
-                    "id": f"bench-{i}",
+                    "id": f"bench-{prefix}{i}",
                 }
             out.write(orjson.dumps(event) + b"\n")
     return path
+
+
+def after(count: int) -> int:
+    """A start later than every event of a file of `count` events from START."""
+    return START + (count * 2 + 1) * MINUTE

@@ -27,7 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).parent))
+from releases import PREVIOUS, trees
+
 # The console script's body, without depending on which package an entry point names.
 LAUNCH = "import sys; sys.argv[0] = 'rollback-rate'; from rollback_rate.cli import main; main()"
 HELP_OF = [
@@ -68,14 +70,6 @@ def run(src: Path, args: list[str]) -> tuple[float, float, int]:
     return wall, cpu, done.returncode
 
 
-def extract(rev: str, into: Path) -> Path:
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", rev, "src"], check=True, capture_output=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return into / "src"
-
-
 def figures(times: list[tuple[float, float]] | None) -> str:
     if not times:
         return "n/a"
@@ -88,15 +82,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10, help="runs of each command")
     parser.add_argument(
-        "--previous", default="0784839", help="git revision to compare with, or 'none'"
+        "--previous", default=PREVIOUS, help="git revision to compare with, or 'none'"
     )
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rr-startup-") as tmp:
-        releases = {"this tree": ROOT / "src"}
-        if options.previous != "none":
-            folder = Path(tmp) / "previous"
-            folder.mkdir()
-            releases[options.previous] = extract(options.previous, folder)
+        releases = trees(options.previous, Path(tmp))
         cases: list[tuple[str, list[str] | None]] = [
             ("--help", ["--help"]),
             ("--version", ["--version"]),
