@@ -159,8 +159,9 @@ class Projector:
             stream.counted += counted
             last = ordered[-1]
             stream.last = (last.ts, last.seq)
-        if self.budget.exceeded(self.inline.values()):
-            for stream_id in self.budget.to_shed(dict(self.inline)):
+            self.budget.update(stream_id, stream.footprint)
+        if self.budget.exceeded():
+            for stream_id in self.budget.to_shed():
                 self._defer(self.inline[stream_id])
 
     def finish(self) -> None:
@@ -179,12 +180,14 @@ class Projector:
         for start in range(0, len(ids), _STREAMS_AT_ONCE):
             chunk = ids[start : start + _STREAMS_AT_ONCE]
             for row in self.queue.run(_stream_rows, self.conn, chunk):
-                self.inline[row.id] = _Stream(row)
+                stream = self.inline[row.id] = _Stream(row)
+                self.budget.update(row.id, stream.footprint)
 
     def _defer(self, stream: _Stream) -> None:
         """Hand a stream over to `refresh_streams`, from its state as it stands now."""
         self._save([stream])
         del self.inline[stream.id]
+        self.budget.forget(stream.id)
         self.deferred[stream.id] = None
 
     def _save(self, saved: list[_Stream]) -> None:

@@ -1,0 +1,24 @@
+"""The memory bound's bookkeeping: a running total, never a re-sum of every state."""
+
+from rollback_rate.attribution import StateBudget
+
+
+def test_the_total_follows_updates_and_forgets():
+    budget = StateBudget(limit=1_000)
+    budget.update(1, 300)
+    budget.update(2, 500)
+    budget.update(1, 450)  # stream 1 grew: counted once, at its new size
+    assert (budget.total, budget.exceeded()) == (950, False)
+    budget.update(3, 200)
+    assert (budget.total, budget.exceeded()) == (1_150, True)
+    budget.forget(2)
+    budget.forget(2)  # forgetting twice takes nothing more
+    assert (budget.total, budget.exceeded()) == (650, False)
+
+
+def test_the_largest_states_are_shed_until_under_half_the_bound():
+    budget = StateBudget(limit=1_000)
+    for key, size in {1: 100, 2: 600, 3: 300, 4: 250}.items():
+        budget.update(key, size)
+    # 1,250 held; shedding 600 leaves 650, then 300 leaves 350 <= 500.
+    assert budget.to_shed() == [2, 3]
