@@ -40,6 +40,7 @@ from rollback_rate.store.statement_queue import StatementQueue
 _PAGE = 5_000
 _STREAMS_AT_ONCE = 500
 _SAVED_AT_ONCE = 100
+_REFRESHED_AT_ONCE = 50
 _IN_STREAM_ORDER = itemgetter(3, 0)  # (ts, seq) of a StreamEvent
 _SAVE_STATE = (
     "UPDATE streams SET stack = ?, team = ?, last_ts = ?, last_seq = ?, "
@@ -216,10 +217,14 @@ def refresh_streams(
     attributed, and replays from its first event otherwise; None forces a replay.
     """
     writer = ProjectionWriter(conn, StatementQueue(), changes)
-    saved: list[tuple[Any, ...]] = []
+    backend = backend_of(conn)
     ids = sorted(earliest_new_ts)
-    for start in range(0, len(ids), _STREAMS_AT_ONCE):
-        chunk = ids[start : start + _STREAMS_AT_ONCE]
+    # A few streams at a time: each row read holds the stream's whole stack as JSON, and
+    # so does each state saved (300 kB for a stream of 10,000 deployments), so reading
+    # them all, or saving them all at the end, held 250 MB at 10M events (issue 14).
+    for start in range(0, len(ids), _REFRESHED_AT_ONCE):
+        saved: list[tuple[Any, ...]] = []
+        chunk = ids[start : start + _REFRESHED_AT_ONCE]
         rows = conn.execute(
             select(*_STREAM_COLUMNS).where(streams.c.id.in_(chunk)).order_by(streams.c.id)
         ).all()
@@ -244,10 +249,10 @@ def refresh_streams(
                 stream.last = (event.ts, event.seq)
             saved.append(stream.saved())
         writer.flush()
+        backend.execute_many(conn, _SAVE_STATE, saved)
         if changes is not None:
             for stream_id in replay:
                 changes.replayed(stream_id)
-    backend_of(conn).execute_many(conn, _SAVE_STATE, saved)
 
 
 def rebuild_all(conn: Connection, changes: ChangeLog | None = None) -> int:
