@@ -122,3 +122,28 @@ def test_p_value_is_a_probability_and_ignores_orientation(table):
     assert fisher_exact_p(((c, d), (a, b))) == p
     assert fisher_exact_p(((b, a), (d, c))) == p
     assert fisher_exact_p(((a, c), (b, d))) == p
+
+
+def _p_with_exact_up_to(limit, table):
+    from rollback_rate.metrics import significance
+
+    saved, significance.EXACT_UP_TO = significance.EXACT_UP_TO, limit
+    try:
+        return fisher_exact_p(table)
+    finally:
+        significance.EXACT_UP_TO = saved
+
+
+@settings(max_examples=300, deadline=None)
+@given(tables)
+def test_floating_point_agrees_with_the_exact_integers(table):
+    """Past EXACT_UP_TO deployments the test runs in floating point; it must give what
+    the exact integers give, to about 1e-12, tiny p-values included."""
+    exact = _p_with_exact_up_to(10**9, table)
+    assert _p_with_exact_up_to(0, table) == pytest.approx(exact, rel=1e-11, abs=1e-300)
+
+
+def test_a_month_of_30000_deployments_matches_the_exact_integers():
+    # Two months of 30,000 deployments, as a report by month over a million makes.
+    table = ((1_210, 28_790), (1_318, 28_682))
+    assert fisher_exact_p(table) == pytest.approx(_p_with_exact_up_to(10**9, table), rel=1e-11)
