@@ -11,7 +11,7 @@ what commits.
 from __future__ import annotations
 
 import gc
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -167,11 +167,16 @@ def _tally(new_events: dict[int, list[NewEvent]]) -> dict[int, list[int]]:
     """Per stream: new deployment events, automated ones, new rollbacks, automated ones."""
     tallies = {}
     for stream_id, batch in new_events.items():
-        kinds = Counter((record.type, record.automated) for _, record in batch)
-        deployed = kinds[("deployment", False)] + kinds[("deployment", True)]
-        rolled_back = kinds[("rollback", False)] + kinds[("rollback", True)]
-        tallies[stream_id] = [deployed, kinds[("deployment", True)],
-                              rolled_back, kinds[("rollback", True)]]  # fmt: skip
+        deployed = deployed_automated = rolled_back = rolled_back_automated = 0
+        for _, record in batch:  # a plain loop: a Counter of pairs cost 3% of an import
+            kind = record[1]  # its type
+            if kind == "deployment":
+                deployed += 1
+                deployed_automated += record[6] is True  # automated
+            elif kind == "rollback":
+                rolled_back += 1
+                rolled_back_automated += record[6] is True
+        tallies[stream_id] = [deployed, deployed_automated, rolled_back, rolled_back_automated]
     return tallies
 
 
