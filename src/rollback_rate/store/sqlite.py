@@ -33,6 +33,11 @@ _SEQ_FIRST = ("seq", "event_id", "stream_id", "type", "ts", "automated", "record
 _NULLABLE = ("version", "cause", "team", "note", "attributes", "target", "artifact", "digest",
              "drill", "stage", "unplanned", "actor")  # fmt: skip
 _NONE_LATER = (False,) * len(NO_LATER)
+_EMPTY_INDEX_STATISTICS = (
+    "INSERT INTO sqlite_stat1 (tbl, idx, stat) SELECT tbl_name, name, '1 1' FROM sqlite_schema "
+    "AS m WHERE type = 'index' AND name LIKE 'ix\\_%' ESCAPE '\\' AND NOT EXISTS "
+    "(SELECT 1 FROM sqlite_stat1 AS s WHERE s.idx = m.name)"
+)
 
 
 class SQLiteBackend(Backend):
@@ -56,6 +61,13 @@ class SQLiteBackend(Backend):
         with engine.begin() as conn:
             conn.exec_driver_sql("PRAGMA analysis_limit=1000")  # sampled: fast at any size
             conn.exec_driver_sql("ANALYZE")
+            # ANALYZE leaves no statistics for an empty index, and the planner then guesses
+            # an empty partial index (no unplanned or fixed-forward deployments yet) to be
+            # as large as the table: by month over a million deployments, it scanned the
+            # stream index instead, 0.45 s for a count of nothing. Say what is true, that
+            # it holds about one row, and have the planner read the statistics again.
+            conn.exec_driver_sql(_EMPTY_INDEX_STATISTICS)
+            conn.exec_driver_sql("ANALYZE sqlite_schema")
 
     def append_bulk(
         self,
