@@ -11,13 +11,12 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-import orjson
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from rollback_rate.errors import InvalidOption
 from rollback_rate.metrics import AdviceReport
+from rollback_rate.render.tables import dispatch, pretty_json
 
 SHOWN_IDS = 5  # evidence ids printed per cause by the table and Markdown
 HEADERS = ["#", "cause", "category", "rollbacks", "share (95% CI)", "vs before", "est. cost",
@@ -31,16 +30,7 @@ CSV_COLUMNS = (
 
 def render_advice(report: AdviceReport, fmt: str) -> str:
     """The advice in `fmt`: table, json, csv or markdown."""
-    try:
-        renderer = _FORMATS[fmt]
-    except KeyError:
-        raise InvalidOption(f"format {fmt!r} is not one of {', '.join(_FORMATS)}",
-                            "format") from None  # fmt: skip
-    return renderer(report.as_dict())
-
-
-def _json(data: dict[str, Any]) -> str:
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
+    return dispatch(_FORMATS, report.as_dict(), fmt)
 
 
 def _csv(data: dict[str, Any]) -> str:
@@ -151,7 +141,7 @@ def _evidence(r: dict[str, Any]) -> str:
 
 _FORMATS: dict[str, Callable[[dict[str, Any]], str]] = {
     "table": _table,
-    "json": _json,
+    "json": pretty_json,
     "csv": _csv,
     "markdown": _markdown,
 }

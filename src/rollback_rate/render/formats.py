@@ -13,13 +13,14 @@ from rollback_rate.errors import InvalidOption
 from rollback_rate.metrics import Report
 from rollback_rate.render import table
 from rollback_rate.render.rows import COLUMNS, markdown_cell, money, report_rows
+from rollback_rate.render.tables import pretty_json
 from rollback_rate.timeutil import from_micros
 
 __all__ = ["FORMATS", "headline", "markdown_cell", "render"]
 
 
 def render_json(report: Report, width: int | None = None) -> str:
-    return orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n"
+    return pretty_json(report.as_dict())
 
 
 def render_csv(report: Report, width: int | None = None) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from rollback_rate.attribution.moment import History
-from rollback_rate.render.tables import dispatch, markdown_table, text_table
+from rollback_rate.render.tables import dispatch, markdown_table, pretty_json, text_table
 
 CHANGE_COLUMNS = ("id", "type", "timestamp", "version", "effect", "rolled_back", "live_after",
                   "automated", "cause", "actor", "source", "note")  # fmt: skip
@@ -69,7 +69,7 @@ def _rows(history: History) -> Iterator[dict[str, Any]]:
 
 
 def _json(history: History) -> str:
-    return orjson.dumps(history.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n"
+    return pretty_json(history.as_dict())
 
 
 def _csv(history: History) -> str:

@@ -10,13 +10,12 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-import orjson
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from rollback_rate.errors import InvalidOption
 from rollback_rate.metrics import ReadinessReport
+from rollback_rate.render.tables import dispatch, pretty_json
 
 HEADERS = [
     *("model", "environment", "team", "verdict", "live", "rollback target", "target artefact"),
@@ -31,12 +30,7 @@ CSV_COLUMNS = (
 
 def render_readiness(report: ReadinessReport, fmt: str) -> str:
     """The readiness report in `fmt`: table, json, csv or markdown."""
-    try:
-        renderer = _FORMATS[fmt]
-    except KeyError:
-        raise InvalidOption(f"format {fmt!r} is not one of {', '.join(_FORMATS)}",
-                            "format") from None  # fmt: skip
-    return renderer(report.as_dict())
+    return dispatch(_FORMATS, report.as_dict(), fmt)
 
 
 def headline(data: dict[str, Any]) -> str:
@@ -49,10 +43,6 @@ def headline(data: dict[str, Any]) -> str:
         f"{data['as_of']}: {verdicts} (exercised within "
         f"{data['max_days_since_exercised']:g} days counts as exercised)."
     )
-
-
-def _json(data: dict[str, Any]) -> str:
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
 def _csv(data: dict[str, Any]) -> str:
@@ -113,7 +103,7 @@ def _reasons(data: dict[str, Any], bullet: str) -> list[str]:
 
 _FORMATS: dict[str, Callable[[dict[str, Any]], str]] = {
     "table": _table,
-    "json": _json,
+    "json": pretty_json,
     "csv": _csv,
     "markdown": _markdown,
 }

@@ -13,12 +13,10 @@ import io
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import orjson
-
 from rollback_rate.metrics import GroupSurvival, SurvivalReport
 from rollback_rate.metrics.survival import survival_at
 from rollback_rate.render.rows import hours, pct
-from rollback_rate.render.tables import dispatch, markdown_table, text_table
+from rollback_rate.render.tables import dispatch, markdown_table, pretty_json, text_table
 from rollback_rate.timeutil import MICROS_PER_HOUR, iso_utc
 
 KEY_COLUMNS = ("scope", "model", "environment", "team")
@@ -48,7 +46,7 @@ def render_survival(report: SurvivalReport, fmt: str) -> str:
 
 
 def _json(report: SurvivalReport) -> str:
-    return orjson.dumps(report.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n"
+    return pretty_json(report.as_dict())
 
 
 def _scopes(report: SurvivalReport) -> Iterator[tuple[dict[str, Any], str, GroupSurvival]]:

@@ -1,11 +1,13 @@
-"""What the renderings of survival, history and test scores share: choosing the format,
-and drawing a table as Markdown or for the terminal (text only, never markup)."""
+"""What the renderers share: choosing the format, JSON text, and drawing a table as
+Markdown or for the terminal (text only, never markup)."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
+
+import orjson
 
 from rollback_rate.errors import InvalidOption
 
@@ -20,6 +22,11 @@ def dispatch(formats: Mapping[str, Callable[[T], str]], value: T, fmt: str) -> s
         known = ", ".join(formats)
         raise InvalidOption(f"format {fmt!r} is not one of {known}", "format") from None
     return render(value)
+
+
+def pretty_json(data: object) -> str:
+    """`data` as indented JSON text with a final newline: every renderer's json format."""
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
 def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:

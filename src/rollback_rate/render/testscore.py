@@ -15,7 +15,7 @@ import orjson
 
 from rollback_rate.metrics import TestScore
 from rollback_rate.metrics.testscore import TESTS
-from rollback_rate.render.tables import dispatch, markdown_table, text_table
+from rollback_rate.render.tables import dispatch, markdown_table, pretty_json, text_table
 
 HEADERS = ["model", "Infra 6", "canary evidence", "Infra 7", "rollback evidence"]
 
@@ -26,7 +26,7 @@ def render_testscore(score: TestScore, fmt: str) -> str:
 
 
 def _json(score: TestScore) -> str:
-    return orjson.dumps(score.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n"
+    return pretty_json(score.as_dict())
 
 
 def _flat(model: dict[str, Any]) -> dict[str, Any]:
