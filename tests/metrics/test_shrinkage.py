@@ -5,6 +5,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from rollback_rate.metrics.shrinkage import (
+    LOG_CONCENTRATION_BOUNDS,
     BetaPrior,
     beta_binomial_log_likelihood,
     fit_beta_prior,
@@ -189,7 +190,12 @@ def _scipy_best_log_likelihood(groups):
 
     starts = ([-2, 0], [-2, 4], [-4, 8])
     options = {"xatol": 1e-9, "fatol": 1e-12, "maxiter": 4000}
-    results = [minimize(negative, s, method="Nelder-Mead", options=options) for s in starts]
+    # Searched where the fit searches (mu within e^-30 of 0 or 1, M within its bounds):
+    # unbounded, Nelder-Mead once wandered to shapes where betaln's differences cancel and
+    # "found" a log-likelihood of +5,803, which no probability has.
+    bounds = [(-30, 30), LOG_CONCENTRATION_BOUNDS]
+    results = [minimize(negative, s, method="Nelder-Mead", options=options, bounds=bounds)
+               for s in starts]  # fmt: skip
     best = min(results, key=lambda r: r.fun)
     return -best.fun, math.exp(best.x[1])
 
