@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, func, not_, select, tuple_
 
-from rollback_rate.aggregation.grouping import grouped
+from rollback_rate.aggregation.grouping import grouped, stream_filters
 from rollback_rate.aggregation.query import ReportQuery
 from rollback_rate.store.schema import deployment_counts as cells
 from rollback_rate.store.schema import deployments as dep
@@ -100,7 +100,7 @@ def _whole_cells(
         position >= tuple_(*first),
         position <= tuple_(*last),
         *[not_(and_(cells.c.week == week, cells.c.month == m)) for week, m in sorted(cut)],
-        *_filters(cells, "team_key", query),
+        *stream_filters(cells, query, "team_key"),
     ]
     # The rollup keeps "no team" as "" (a key column); deployments keep NULL.
     team = case((cells.c.team_key == "", None), else_=cells.c.team_key)
@@ -121,19 +121,6 @@ def _raw_cell(
         dep.c.stream_id.in_(select(streams.c.id)),
         dep.c.deployed_at >= start,
         dep.c.deployed_at <= end,
-        *_filters(dep, "team", query),
+        *stream_filters(dep, query),
     ]
     return grouped(dep, dims, [func.count(), settled], where)
-
-
-def _filters(table: Any, team_column: str, query: ReportQuery) -> list[ColumnElement[bool]]:
-    """The query's model, environment and team filters on `table`."""
-    clauses: list[ColumnElement[bool]] = []
-    for name in ("model", "environment"):
-        value = getattr(query, name)
-        if value is not None:
-            ids = select(streams.c.id).where(streams.c[name] == value)
-            clauses.append(table.c.stream_id.in_(ids.scalar_subquery()))
-    if query.team is not None:
-        clauses.append(table.c[team_column] == query.team)
-    return clauses

@@ -14,9 +14,26 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Table, func, select
 
+from rollback_rate.aggregation.query import ReportQuery
 from rollback_rate.store.schema import streams
 
 STREAM_DIMENSIONS = ("model", "environment")
+
+
+def stream_filters(
+    table: Table, query: ReportQuery, team_column: str = "team"
+) -> list[ColumnElement[bool]]:
+    """The query's model, environment and team filters on a projection `table`. Model and
+    environment go through the stream id, which every projection table indexes."""
+    clauses: list[ColumnElement[bool]] = []
+    for name in STREAM_DIMENSIONS:
+        value = getattr(query, name)
+        if value is not None:
+            ids = select(streams.c.id).where(streams.c[name] == value)
+            clauses.append(table.c.stream_id.in_(ids.scalar_subquery()))
+    if query.team is not None:
+        clauses.append(table.c[team_column] == query.team)
+    return clauses
 
 
 def grouped(

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 
 from rollback_rate.aggregation.cells import count_deployments
-from rollback_rate.aggregation.grouping import STREAM_DIMENSIONS, grouped
+from rollback_rate.aggregation.grouping import STREAM_DIMENSIONS, grouped, stream_filters
 from rollback_rate.aggregation.periods import LocalPeriods
 from rollback_rate.aggregation.query import ReportQuery
 from rollback_rate.store.schema import deployments as dep
@@ -150,15 +150,7 @@ def report_filters(
         clauses.append(moment >= query.since)
     if query.until is not None:
         clauses.append(moment <= query.until)
-    # Model and environment filters go through the stream id, which is indexed.
-    for name in ("model", "environment"):
-        value = getattr(query, name)
-        if value is not None:
-            ids = select(streams.c.id).where(streams.c[name] == value)
-            clauses.append(table.c.stream_id.in_(ids.scalar_subquery()))
-    if query.team is not None:
-        clauses.append(table.c.team == query.team)
-    return clauses
+    return clauses + stream_filters(table, query)
 
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
