@@ -34,7 +34,7 @@ from rollback_rate.errors import (
     TooManyEvents,
     UnknownSource,
 )
-from rollback_rate.lazy import lazy_exports
+from rollback_rate.lazy import lazy_exports, where
 
 if TYPE_CHECKING:
     from rollback_rate.aggregation import (
@@ -64,17 +64,31 @@ __version__ = "0.1.0"
 
 # Public name -> the module it lives in, imported when the name is first asked for.
 _LAZY = {
-    **dict.fromkeys(("AuditPage", "AuditQuery", "ExportQuery", "ReportQuery", "parse_query"),
-                    "rollback_rate.aggregation"),
-    **dict.fromkeys(("EventRecord", "parse_event"), "rollback_rate.events"),
-    **dict.fromkeys(
-        ("Committed", "Delivery", "DeploymentChange", "ImportResult", "IngestResult", "Ledger",
-         "OrphanChange", "ReclassifiedChange", "RollbackChange", "StreamChange"),
-        "rollback_rate.ledger",
+    **where(
+        "rollback_rate.aggregation",
+        "AuditPage",
+        "AuditQuery",
+        "ExportQuery",
+        "ReportQuery",
+        "parse_query",
     ),
-    **dict.fromkeys(("Report", "Summary"), "rollback_rate.metrics"),
-    "Database": "rollback_rate.store",
-}  # fmt: skip
+    **where("rollback_rate.events", "EventRecord", "parse_event"),
+    **where(
+        "rollback_rate.ledger",
+        "Committed",
+        "Delivery",
+        "DeploymentChange",
+        "ImportResult",
+        "IngestResult",
+        "Ledger",
+        "OrphanChange",
+        "ReclassifiedChange",
+        "RollbackChange",
+        "StreamChange",
+    ),
+    **where("rollback_rate.metrics", "Report", "Summary"),
+    **where("rollback_rate.store", "Database"),
+}
 
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rollback_rate.lazy import lazy_exports
+from rollback_rate.lazy import lazy_exports, where
 
 if TYPE_CHECKING:
     from rollback_rate.attribution.budget import STATE_BUDGET, StateBudget
@@ -28,14 +28,22 @@ if TYPE_CHECKING:
     )
 
 _LAZY = {
-    **dict.fromkeys(("STATE_BUDGET", "StateBudget"), "rollback_rate.attribution.budget"),
-    **dict.fromkeys(("ChangeLog", "StreamChanges"), "rollback_rate.attribution.changes"),
-    "StreamState": "rollback_rate.attribution.compact_stack",
-    **dict.fromkeys(("Projector", "rebuild_all", "refresh_streams"),
-                    "rollback_rate.attribution.projection"),
-    **dict.fromkeys(("Deployed", "FixedForward", "Orphaned", "Outcome", "RolledBack",
-                     "StreamEvent", "apply", "stream_event"), "rollback_rate.attribution.stack"),
-}  # fmt: skip
+    **where("rollback_rate.attribution.budget", "STATE_BUDGET", "StateBudget"),
+    **where("rollback_rate.attribution.changes", "ChangeLog", "StreamChanges"),
+    **where("rollback_rate.attribution.compact_stack", "StreamState"),
+    **where("rollback_rate.attribution.projection", "Projector", "rebuild_all", "refresh_streams"),
+    **where(
+        "rollback_rate.attribution.stack",
+        "Deployed",
+        "FixedForward",
+        "Orphaned",
+        "Outcome",
+        "RolledBack",
+        "StreamEvent",
+        "apply",
+        "stream_event",
+    ),
+}
 
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)

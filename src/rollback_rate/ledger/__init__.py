@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rollback_rate.lazy import lazy_exports
+from rollback_rate.lazy import lazy_exports, where
 from rollback_rate.ledger.facade import Ledger
 from rollback_rate.ledger.snapshot import SnapshotOptions
 from rollback_rate.store.secrets import SecretInfo
@@ -31,16 +31,22 @@ if TYPE_CHECKING:
     from rollback_rate.ledger.writes import IngestResult
 
 _LAZY = {
-    **dict.fromkeys(
-        ("Committed", "DeploymentChange", "FixForwardChange", "OrphanChange",
-         "ReclassifiedChange", "RollbackChange", "StreamChange", "Subscriber"),
+    **where(
         "rollback_rate.ledger.commits",
+        "Committed",
+        "DeploymentChange",
+        "FixForwardChange",
+        "OrphanChange",
+        "ReclassifiedChange",
+        "RollbackChange",
+        "StreamChange",
+        "Subscriber",
     ),
-    "ImportResult": "rollback_rate.ledger.inputs",
-    "RecordOutcome": "rollback_rate.ledger.outcomes",
-    "Delivery": "rollback_rate.ledger.webhooks",
-    "IngestResult": "rollback_rate.ledger.writes",
-}  # fmt: skip
+    **where("rollback_rate.ledger.inputs", "ImportResult"),
+    **where("rollback_rate.ledger.outcomes", "RecordOutcome"),
+    **where("rollback_rate.ledger.webhooks", "Delivery"),
+    **where("rollback_rate.ledger.writes", "IngestResult"),
+}
 
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
