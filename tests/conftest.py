@@ -15,10 +15,23 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
+from rollback_rate.compiled import stale_extensions
 from rollback_rate.store import Database, open_database
 
 PG_ENV = "ROLLBACK_RATE_TEST_PG"
 BACKENDS = ["sqlite", "postgresql"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # An editable install's compiled module shadows its source: testing it after an edit
+    # would test the code before the edit.
+    stale = stale_extensions()
+    if stale:
+        pytest.exit(
+            f"compiled modules older than their source: {', '.join(stale)}; run "
+            "scripts/bootstrap to rebuild them (or set ROLLBACK_RATE_PURE_PYTHON=1)",
+            returncode=2,
+        )
 
 
 def _admin_engine(server_url: str) -> sa.Engine:

@@ -18,6 +18,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rollback_rate.compiled import prefer_source, pure_requested
+
+if pure_requested():  # before any compiled module is imported (compiled.py)
+    prefer_source()
+
 from rollback_rate.errors import (
     DatabaseError,
     DatabaseUnavailable,

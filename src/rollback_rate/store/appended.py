@@ -16,9 +16,8 @@ Row = tuple[Any, ...]
 EVENT_COLUMNS = ("event_id", "stream_id", "type", "version", "ts", "automated", "cause", "team",
                  "note", "attributes", "recorded_at", "target", "artifact", "digest", "drill",
                  "stage", "unplanned", "actor")  # fmt: skip
-# The record's fields after `attributes`, in EVENT_COLUMNS order (flags stored NULL when
-# false, so the common row binds no bool for them).
-LATER = slice(11, None)
+# The record's fields after `attributes` (`record[11:]`), in EVENT_COLUMNS order (flags
+# stored NULL when false, so the common row binds no bool for them).
 NO_LATER = (None, None, None, False, None, False, None)
 _Identified = TypeVar("_Identified", EventRecord, Row)
 

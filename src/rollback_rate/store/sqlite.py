@@ -13,13 +13,12 @@ import os
 from collections.abc import Sequence
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 
 from rollback_rate.events import EventRecord
 from rollback_rate.store.appended import (
-    LATER,
     NO_LATER,
     AppendResult,
     NewEvent,
@@ -89,7 +88,7 @@ class SQLiteBackend(Backend):
             version, cause, team, note, attributes = (
                 r.version, r.cause, r.team, r.note, r.attributes
             )  # fmt: skip
-            later = cast(tuple[Any, ...], r[LATER])
+            later: tuple[Any, ...] = r[11:]  # its later fields (appended.NO_LATER)
             plain = later == NO_LATER  # the common case: none of the later fields
             filled = (
                 version is not None,
