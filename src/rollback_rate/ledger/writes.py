@@ -27,6 +27,11 @@ from rollback_rate.ledger.commits import Committed, describe, seqs_named
 from rollback_rate.ledger.targets import resolve_targets
 from rollback_rate.ledger.warnings import RecordWarning, WarningLog
 from rollback_rate.store import AppendResult, Database, NewEvent, append_events, count_recorded
+from rollback_rate.store.bulk_load import (
+    create_deferred_indexes,
+    drop_deferred_indexes,
+    log_is_empty,
+)
 from rollback_rate.store.log import SMALL_BATCH, event_facts, stream_names
 from rollback_rate.store.statement_queue import StatementQueue
 
@@ -66,7 +71,8 @@ def write_events(
     """
     result = IngestResult()
     with database.begin() as conn, StatementQueue() as queue, _Collector() as collector:
-        chunks = _Chunks(conn, queue, result, changes, skip_invalid)
+        bulk_load = database.backend.indexes_after_bulk_load
+        chunks = _Chunks(conn, queue, result, changes, skip_invalid, bulk_load)
         for location, raw in raws:
             # Records the readers' fast path already validated skip the call (hot loop).
             record = raw if type(raw) is EventRecord else _parse(location, raw, result)
@@ -79,6 +85,7 @@ def write_events(
                 collector.pause()
                 if database.backend.threaded_writer:
                     queue.start_thread()
+                chunks.start_bulk_load()
                 chunks.append(doomed=result.invalid > 0 and not skip_invalid)
         if result.invalid and not skip_invalid:
             raise InvalidInput(result.problems, result.invalid)
@@ -221,8 +228,10 @@ class _Chunks:
         result: IngestResult,
         changes: ChangeLog | None,
         skip_invalid: bool,
+        bulk_load: bool,
     ) -> None:
         self.conn, self.queue, self.result, self.changes = conn, queue, result, changes
+        self.bulk_load = bulk_load  # the backend builds indexes after a bulk load
         self.skip_invalid = skip_invalid
         self.corrections: dict[int, str] = {}  # index in `records` -> location
         self.projector = Projector(conn, queue, changes=changes)
@@ -230,6 +239,14 @@ class _Chunks:
         self.records: list[EventRecord] = []
         self.queued: deque[Future[AppendResult]] = deque()
         self.tallies: dict[int, list[int]] = {}
+        self.bulk: bool | None = None  # decided at the first full chunk (store/bulk_load.py)
+
+    def start_bulk_load(self) -> None:
+        """Into an empty log, load without the secondary indexes and build them after."""
+        if self.bulk is None:
+            self.bulk = self.bulk_load and self.queue.run(log_is_empty, self.conn)
+            if self.bulk:
+                self.queue.submit(drop_deferred_indexes, self.conn)
 
     def append(self, *, doomed: bool) -> None:
         """Queue the collected records (unless the input is doomed: then only drop them)."""
@@ -261,6 +278,8 @@ class _Chunks:
     def finish(self) -> None:
         while self.queued:
             self._attribute(self.queued.popleft())
+        if self.bulk:  # before the deferred replays, which read the stream order index
+            self.queue.submit(create_deferred_indexes, self.conn)
         self.projector.finish()
         self.queue.submit(count_recorded, self.conn, self.tallies)
         self.queue.drain()

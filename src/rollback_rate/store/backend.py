@@ -34,6 +34,8 @@ class Backend:
     placeholder: ClassVar[str]  # the driver's parameter mark
     threaded_writer: ClassVar[bool]  # bulk statements overlap Python's work on a thread
     concurrent_writers: ClassVar[bool]  # writers to different streams proceed in parallel
+    # A bulk load into an empty log builds the secondary indexes after it (bulk_load.py).
+    indexes_after_bulk_load: ClassVar[bool]
 
     def create_engine(self, url: str) -> Engine:
         raise NotImplementedError

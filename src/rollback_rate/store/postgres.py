@@ -61,6 +61,9 @@ class PostgresBackend(Backend):
     name = "postgresql"
     placeholder = "%s"
     threaded_writer = True
+    # Measured no faster (33.3 against 33.1 s for 1M events): the server maintains the
+    # indexes on the other core while Python works, and a build at the end would not be.
+    indexes_after_bulk_load = False
     concurrent_writers = True
 
     def create_engine(self, url: str) -> Engine:
