@@ -99,3 +99,12 @@ def test_postgresql_keeps_its_indexes_during_a_load(db, caplog):
     with caplog.at_level(logging.INFO, logger="rollback_rate.store.bulk_load"):
         ledger_of(db).record_stream(_history(CHUNK + 1))
     assert MESSAGE not in caplog.text
+
+
+def test_the_index_build_spills_to_files_and_gives_the_cache_back(sqlite_db):
+    # Building a 10M-event log's indexes kept its sorted runs in memory (730 MiB) while
+    # SQLite's temporary storage was memory; the cache is shrunk only while they build.
+    ledger_of(sqlite_db).record_stream(_history(CHUNK + 1))
+    with sqlite_db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA temp_store").scalar() == 1  # FILE
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -65536

@@ -208,7 +208,10 @@ def _configure(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=60000")
         cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB: index inserts stay in memory
-        cursor.execute("PRAGMA temp_store=MEMORY")
+        # Sorts that outgrow memory spill to temporary files, not to more memory: building
+        # the indexes after a 10M-event bulk load kept 730 MiB of sorted runs in memory.
+        # Reports are as fast either way (their sorts are small).
+        cursor.execute("PRAGMA temp_store=FILE")
         cursor.close()
 
     @event.listens_for(engine, "begin")
