@@ -16,8 +16,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import requests
+from prometheus_client import CollectorRegistry
 
-from rollback_rate.service.middleware import DRAIN_LIMIT, BodyLimitMiddleware
+from rollback_rate.service.middleware import DRAIN_LIMIT, RequestMiddleware
+from rollback_rate.service.observability import RequestMetrics
 from tests.service.helpers import Tokens, make_tokens, running_server
 
 LIMIT = "1MiB"
@@ -99,8 +101,13 @@ async def _reads_everything(scope, receive, send) -> None:
     await send({"type": "http.response.body", "body": b"ok"})
 
 
+def _limited(app, limit: int) -> RequestMiddleware:
+    metrics = RequestMetrics(CollectorRegistry())
+    return RequestMiddleware(app, limit=limit, metrics=metrics, log_enabled=False)
+
+
 def test_draining_is_bounded_and_then_the_connection_closes():
-    app = BodyLimitMiddleware(_reads_everything, limit=1000)
+    app = _limited(_reads_everything, limit=1000)
     chunk = b"x" * (1024 * 1024)
     endless = [chunk] * (DRAIN_LIMIT // len(chunk) + 50)
     sent, read = _run(app, _scope(), endless)  # chunked: no Content-Length
@@ -115,16 +122,32 @@ def test_draining_is_bounded_and_then_the_connection_closes():
 
 
 def test_a_client_waiting_for_100_continue_is_answered_without_reading():
-    app = BodyLimitMiddleware(_reads_everything, limit=1000)
+    app = _limited(_reads_everything, limit=1000)
     scope = _scope((b"content-length", b"5000"), (b"expect", b"100-continue"))
     sent, read = _run(app, scope, [b"x" * 5000])
     assert sent[0]["status"] == 413 and read == 0
 
 
 def test_a_body_within_the_drain_limit_is_read_to_its_end_before_the_413():
-    app = BodyLimitMiddleware(_reads_everything, limit=1000)
+    app = _limited(_reads_everything, limit=1000)
     chunks = [b"x" * 1000] * 20
     sent, read = _run(app, _scope((b"content-length", b"20000")), chunks)
     assert sent[0]["status"] == 413 and read == 20
     sent, read = _run(app, _scope(), chunks)
     assert sent[0]["status"] == 413 and read == 20
+
+
+def test_the_middleware_s_own_413s_are_counted_with_every_other_answer():
+    registry = CollectorRegistry()
+    app = RequestMiddleware(
+        _reads_everything, limit=1000, metrics=RequestMetrics(registry), log_enabled=False
+    )
+    _run(app, _scope((b"content-length", b"5000")), [b"x" * 5000])  # declared: answered early
+    _run(app, _scope(), [b"x" * 600] * 3)  # found while reading
+    _run(app, _scope(), [b"x" * 10])  # within the limit
+
+    def requests_with(status: str) -> float | None:
+        labels = {"route": "unmatched", "method": "POST", "status": status}
+        return registry.get_sample_value("rollback_rate_http_requests_total", labels)
+
+    assert (requests_with("413"), requests_with("200")) == (2.0, 1.0)

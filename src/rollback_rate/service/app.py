@@ -31,8 +31,7 @@ from rollback_rate.service import (
 from rollback_rate.service.auth import NO_AUTH_WARNING, TokenCache
 from rollback_rate.service.errors import install_error_handlers
 from rollback_rate.service.middleware import (
-    AccessMiddleware,
-    BodyLimitMiddleware,
+    RequestMiddleware,
     configure_access_log,
 )
 from rollback_rate.service.observability import LedgerCollector, RequestMetrics
@@ -107,9 +106,9 @@ def create_app(settings: Settings, ledger: Ledger | None = None) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(pages.router)
 
-    # Last added is outermost: the access log sees every response, including 413s.
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body)
-    app.add_middleware(AccessMiddleware, metrics=metrics, log_enabled=settings.access_log)
+    app.add_middleware(
+        RequestMiddleware, limit=settings.max_body, metrics=metrics, log_enabled=settings.access_log
+    )
     if settings.access_log:
         configure_access_log()
     return app
