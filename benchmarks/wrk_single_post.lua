@@ -2,7 +2,18 @@
 -- spread over 40 streams. Used by http_load.py; the token comes from the environment.
 local token = os.getenv("RR_TOKEN")
 local counter = 0
-local thread_tag = tostring(math.random(1, 1e9))
+-- Each thread's own tag, so threads never send the same version: math.random is seeded
+-- alike in every thread, and a version sent twice to a stream is a redeploy or, with
+-- others in between, an inferred rollback (most "deployments" were rolled back).
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tag", threads)
+end
+
+function init(args)
+  thread_tag = tostring(tag)
+end
 
 request = function()
   counter = counter + 1
