@@ -68,24 +68,29 @@ def prefer_source() -> None:
 
 def compiled_modules() -> list[str]:
     """The names of `MODULES` that are, or would be, imported from a compiled extension."""
-    found = []
-    for name in MODULES:
-        spec = importlib.util.find_spec(f"rollback_rate.{name}")
-        if spec is not None and isinstance(spec.loader, importlib.machinery.ExtensionFileLoader):
-            found.append(name)
-    return found
+    return list(_extensions())
 
 
 def stale_extensions() -> list[str]:
     """The compiled modules whose source changed after they were built (an edit that an
     editable install's extension would shadow): `scripts/bootstrap` rebuilds them."""
     stale = []
-    for name in compiled_modules():
-        spec = importlib.util.find_spec(f"rollback_rate.{name}")
-        built = spec.origin if spec is not None else None
-        if built is None:
-            continue
+    for name, built in _extensions().items():
         source = os.path.join(os.path.dirname(built), name.rpartition(".")[2] + ".py")
         if os.path.isfile(source) and os.path.getmtime(source) > os.path.getmtime(built):
             stale.append(name)
     return stale
+
+
+def _extensions() -> dict[str, str]:
+    """Each of `MODULES` that imports from a compiled extension, and that file's path."""
+    found = {}
+    for name in MODULES:
+        spec = importlib.util.find_spec(f"rollback_rate.{name}")
+        if (
+            spec is not None
+            and spec.origin is not None
+            and isinstance(spec.loader, importlib.machinery.ExtensionFileLoader)
+        ):
+            found[name] = spec.origin
+    return found

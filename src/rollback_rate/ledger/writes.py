@@ -231,7 +231,6 @@ class _Chunks:
         bulk_load: bool,
     ) -> None:
         self.conn, self.queue, self.result, self.changes = conn, queue, result, changes
-        self.bulk_load = bulk_load  # the backend builds indexes after a bulk load
         self.skip_invalid = skip_invalid
         self.corrections: dict[int, str] = {}  # index in `records` -> location
         self.projector = Projector(conn, queue, changes=changes)
@@ -239,12 +238,14 @@ class _Chunks:
         self.records: list[EventRecord] = []
         self.queued: deque[Future[AppendResult]] = deque()
         self.tallies: dict[int, list[int]] = {}
-        self.bulk: bool | None = None  # decided at the first full chunk (store/bulk_load.py)
+        # Whether this is a bulk load (store/bulk_load.py); where the backend builds its
+        # indexes after one, decided at the first full chunk.
+        self.bulk: bool | None = None if bulk_load else False
 
     def start_bulk_load(self) -> None:
         """Into an empty log, load without the secondary indexes and build them after."""
         if self.bulk is None:
-            self.bulk = self.bulk_load and self.queue.run(log_is_empty, self.conn)
+            self.bulk = self.queue.run(log_is_empty, self.conn)
             if self.bulk:
                 self.queue.submit(drop_deferred_indexes, self.conn)
 
