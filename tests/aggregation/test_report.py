@@ -1,8 +1,14 @@
 """Hand-computed reports: window edge, pending, late, orphans, groups, periods, filters."""
 
+from datetime import UTC, datetime, timedelta
+from statistics import median
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rollback_rate.errors import InvalidOption
+from rollback_rate.store import open_database
 from tests.helpers import deploy, load, overall, report, rollback
 
 
@@ -266,3 +272,29 @@ def test_a_voided_failed_rollback_is_not_counted_and_voiding_the_void_restores_i
     assert failures() == (1, ["2026-01-02"])
     load(db, [void("v1", "v2")])
     assert failures() == (2, ["2026-01-03", "2026-01-02"])
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(delays=st.lists(st.tuples(st.sampled_from("abc"), st.integers(1, 200)), max_size=12))
+def test_medians_are_the_middle_delay_or_the_mean_of_the_middle_two(fresh_sqlite_url, delays):
+    # Deployments ten days apart, each rolled back `hours` later (within the 9-day
+    # window): the report's medians, overall and per model, are statistics.median's.
+    events, start = [], datetime(2026, 1, 1, tzinfo=UTC)
+    for day, (model, hours) in enumerate(delays):
+        at = start + timedelta(days=10 * day)
+        events.append(deploy(model, f"v{day}", at.isoformat()))
+        events.append(rollback(model, (at + timedelta(hours=hours)).isoformat()))
+    database = open_database(fresh_sqlite_url())
+    try:
+        load(database, events)
+        got = report(database, "2027-01-01T00:00:00Z", "9d", by="model")
+    finally:
+        database.dispose()
+    hours = [h for _, h in delays]
+    assert got["overall"]["median_hours_to_rollback"] == (median(hours) if hours else None)
+    assert len(got["groups"]) == len({m for m, _ in delays})
+    for group in got["groups"]:
+        mine = [h for m, h in delays if m == group["key"]["model"]]
+        assert group["median_hours_to_rollback"] == median(mine)
