@@ -30,6 +30,7 @@ from rollback_rate.aggregation.cells import count_deployments
 from rollback_rate.aggregation.grouping import STREAM_DIMENSIONS, grouped, stream_filters
 from rollback_rate.aggregation.periods import LocalPeriods
 from rollback_rate.aggregation.query import ReportQuery
+from rollback_rate.store.backend import backend_of
 from rollback_rate.store.schema import deployments as dep
 from rollback_rate.store.schema import orphan_rollbacks as orphan
 from rollback_rate.store.schema import streams
@@ -323,13 +324,14 @@ def _median_time_to_rollback(
     groups: dict[Key, Counts],
     local: LocalPeriods | None,
 ) -> None:
-    # The median is the middle delay or the mean of the middle two, which PostgreSQL's
-    # percentile_cont(0.5) computes. SQLite has no such aggregate: there each group's
-    # delays come in order from one sort and the middle is picked here, one group at a
-    # time. Both took 10% off a report by team and month at a million deployments against
-    # numbering each group with window functions (the portable way); on PostgreSQL, moving
-    # the rows to Python was slower than that. Model and environment come from the streams
-    # table, so the rolled-back rows are read from their covering index alone.
+    # The median is the middle delay or the mean of the middle two: PostgreSQL's
+    # percentile_cont(0.5) (Backend.median). SQLite has no such aggregate; there each
+    # group's delays come in order from one sort and the middle is picked here, one group
+    # at a time. Both took 10% off a report by team and month at a million deployments
+    # against numbering each group with window functions (the portable way); on
+    # PostgreSQL, moving the rows to Python was slower than that. Model and environment
+    # come from the streams table, so the rolled-back rows are read from their covering
+    # index alone.
     by_stream = any(d in STREAM_DIMENSIONS for d in dims)
     own = _local(dep, "deployed_at", local)
     keys = [
@@ -340,8 +342,8 @@ def _median_time_to_rollback(
     source = dep.join(streams, streams.c.id == dep.c.stream_id) if by_stream else dep
     where = [*report_filters(dep, "deployed_at", query, indexed=False), within_window(query)]
     width = len(dims)
-    if conn.dialect.name == "postgresql":
-        median = func.percentile_cont(0.5).within_group(delay)
+    median = backend_of(conn).median(delay)
+    if median is not None:
         built_in = select(*keys, median).select_from(source).where(*where).group_by(*keys)
         for row in conn.execute(built_in):
             if row[width] is not None:  # no rollbacks: an ungrouped aggregate still gives a row

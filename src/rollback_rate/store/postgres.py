@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import psycopg
-from sqlalchemy import Connection, Engine, create_engine, make_url
+from sqlalchemy import ColumnElement, Connection, Engine, create_engine, func, make_url
 from sqlalchemy.exc import DBAPIError
 
 from rollback_rate.events import EventRecord
@@ -150,6 +150,9 @@ class PostgresBackend(Backend):
         values = ", ".join([one] * len(rows))
         flat = tuple(value for row in rows for value in row)
         conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES {values}", flat)
+
+    def median(self, expression: ColumnElement[Any]) -> ColumnElement[Any] | None:
+        return func.percentile_cont(0.5).within_group(expression)
 
     def is_retryable(self, error: DBAPIError) -> bool:
         return getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
