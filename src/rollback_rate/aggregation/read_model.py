@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from rollback_rate.aggregation.advice import AdviceCounts, advice_counts
 from rollback_rate.aggregation.audit import AuditPage, AuditQuery, audit_page
@@ -40,7 +40,8 @@ from rollback_rate.aggregation.survival import SurvivalCounts, survival_counts
 from rollback_rate.aggregation.testscore import ModelEvidence, testscore_evidence
 from rollback_rate.events import EventRecord
 from rollback_rate.store import Database
-from rollback_rate.store.schema import events, streams
+from rollback_rate.store.log import log_is_empty
+from rollback_rate.store.schema import streams
 
 
 @dataclass(frozen=True)
@@ -184,4 +185,4 @@ class ReadModel:
     def is_empty(self) -> bool:
         """No event was ever recorded."""
         with self.database.snapshot() as conn:
-            return not conn.execute(select(exists().select_from(events))).scalar()
+            return log_is_empty(conn)

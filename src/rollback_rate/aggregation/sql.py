@@ -347,7 +347,8 @@ def _median_time_to_rollback(
         built_in = select(*keys, median).select_from(source).where(*where).group_by(*keys)
         for row in conn.execute(built_in):
             if row[width] is not None:  # no rollbacks: an ungrouped aggregate still gives a row
-                _set_median(groups, tuple(row[:width]), [row[width]])
+                counts = groups.setdefault(tuple(row[:width]), Counts())
+                counts.median_rollback_micros = float(row[width])
         return
     statement = select(*keys, delay).select_from(source).where(*where).order_by(*keys, delay)
     key: Key | None = None
@@ -361,7 +362,7 @@ def _median_time_to_rollback(
     _set_median(groups, key, delays)
 
 
-def _set_median(groups: dict[Key, Counts], key: Key | None, ordered: Sequence[float]) -> None:
+def _set_median(groups: dict[Key, Counts], key: Key | None, ordered: list[int]) -> None:
     if key is None or not ordered:
         return
     middle = (len(ordered) - 1) // 2

@@ -27,12 +27,8 @@ from rollback_rate.ledger.commits import Committed, describe, seqs_named
 from rollback_rate.ledger.targets import resolve_targets
 from rollback_rate.ledger.warnings import RecordWarning, WarningLog
 from rollback_rate.store import AppendResult, Database, NewEvent, append_events, count_recorded
-from rollback_rate.store.bulk_load import (
-    create_deferred_indexes,
-    drop_deferred_indexes,
-    log_is_empty,
-)
-from rollback_rate.store.log import SMALL_BATCH, event_facts, stream_names
+from rollback_rate.store.bulk_load import create_deferred_indexes, drop_deferred_indexes
+from rollback_rate.store.log import SMALL_BATCH, event_facts, log_is_empty, stream_names
 from rollback_rate.store.statement_queue import StatementQueue
 
 CHUNK = 5_000

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from sqlalchemy import ColumnElement, Connection, Engine
+from sqlalchemy import ColumnElement, Connection, Engine, Index
 from sqlalchemy.exc import DBAPIError
 
 from rollback_rate.events import EventRecord
@@ -84,6 +84,11 @@ class Backend:
     def is_retryable(self, error: DBAPIError) -> bool:
         """The transaction was aborted by the database and can run again as it was."""
         return False
+
+    def build_indexes(self, conn: Connection, indexes: Sequence[Index]) -> None:
+        """Create `indexes` over tables already full (after a bulk load)."""
+        for index in indexes:
+            index.create(conn)
 
     def median(self, expression: ColumnElement[Any]) -> ColumnElement[Any] | None:
         """The aggregate of `expression`'s median (the mean of the middle two values when

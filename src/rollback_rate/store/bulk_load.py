@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import Connection, Index, exists, select
+from sqlalchemy import Connection, Index
 
+from rollback_rate.store.backend import backend_of
 from rollback_rate.store.schema import deployment_counts, deployments, events, orphan_rollbacks
 
 log = logging.getLogger(__name__)
@@ -35,10 +36,6 @@ DEFERRED: tuple[Index, ...] = tuple(
 )
 
 
-def log_is_empty(conn: Connection) -> bool:
-    return not conn.execute(select(exists().select_from(events))).scalar()
-
-
 def drop_deferred_indexes(conn: Connection) -> None:
     for index in DEFERRED:
         index.drop(conn)
@@ -46,11 +43,5 @@ def drop_deferred_indexes(conn: Connection) -> None:
 
 
 def create_deferred_indexes(conn: Connection) -> None:
-    # SQLite's sorter may take as much memory as the page cache on top of it: with the
-    # cache shrunk while the indexes are built, a 1M import peaks at 178 MiB, not 245.
-    (cache_size,) = conn.exec_driver_sql("PRAGMA cache_size").one()
-    conn.exec_driver_sql("PRAGMA cache_size=-8192")
-    for index in DEFERRED:
-        index.create(conn)
-    conn.exec_driver_sql(f"PRAGMA cache_size={int(cache_size)}")
+    backend_of(conn).build_indexes(conn, DEFERRED)
     log.info("bulk load: %d secondary indexes built", len(DEFERRED))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, exists, select
 
 from rollback_rate.events import EventRecord
 from rollback_rate.store.appended import (
@@ -22,6 +22,11 @@ from rollback_rate.timeutil import now_micros
 
 SMALL_BATCH = 500  # up to this many events: one INSERT ... RETURNING, no staging
 _COLUMN_LIST = ", ".join(EVENT_COLUMNS)
+
+
+def log_is_empty(conn: Connection) -> bool:
+    """No event was ever recorded."""
+    return not conn.execute(select(exists().select_from(events))).scalar()
 
 
 def ensure_streams(
