@@ -153,3 +153,37 @@ def test_a_bulk_import_of_many_streams_stores_the_same_rows(tmp_path: Path):
             events.append({"type": "deployment", **base, **at, "version": version,
                            "team": f"t{stream % 3}", "id": f"d{i % 11_000}"})  # fmt: skip
     _both_ways(events, tmp_path)
+
+
+_BETA_FROM_SOURCE = """
+import json, sys
+from rollback_rate.metrics.betadist import beta_cdf, beta_quantile
+print(json.dumps([[beta_quantile(q, a, b), beta_cdf(q, a, b)] for q, a, b in json.load(sys.stdin)]))
+"""
+
+
+@both_builds
+@SLOW
+@given(
+    cases=st.lists(
+        st.tuples(
+            st.floats(0, 1),
+            st.floats(1e-3, 2e4, allow_nan=False),
+            st.floats(1e-3, 2e4, allow_nan=False),
+        ),
+        min_size=20,
+        max_size=200,
+    )
+)
+def test_the_compiled_beta_distribution_agrees_with_its_source(
+    cases: list[tuple[float, float, float]],
+):
+    # A report's credible intervals: quantiles and the CDF they invert, bit for bit.
+    from rollback_rate.metrics.betadist import beta_cdf, beta_quantile
+
+    printed = subprocess.run(
+        [sys.executable, "-c", _BETA_FROM_SOURCE],
+        input=json.dumps(cases), env=_source_env(), capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    here = [[beta_quantile(q, a, b), beta_cdf(q, a, b)] for q, a, b in cases]
+    assert json.loads(printed) == json.loads(json.dumps(here))

@@ -33,6 +33,7 @@ MODULES = (
     "store.log",
     "store.bulk",
     "timeutil",
+    "metrics.betadist",  # a report's credible intervals
 )
 PURE_ENV = "ROLLBACK_RATE_PURE_PYTHON"
 

@@ -107,22 +107,31 @@ def _log_front(x: float, a: float, b: float) -> float:
 
 def _continued_fraction(x: float, a: float, b: float) -> float:
     # Numerical Recipes' betacf: the even and odd steps of the fraction for I_x(a, b).
-    c = 1.0
-    d = 1 - (a + b) * x / (a + 1)
+    # Written out in floats (m counts 1.0, 2.0, ...), so that the compiled build keeps
+    # every step in C doubles (the annotations say so to Cython).
+    c: float = 1.0
+    d: float = 1 - (a + b) * x / (a + 1)
+    h: float
+    delta: float
     d = 1 / (d if abs(d) > _TINY else _TINY)
     h = d
-    for m in range(1, _MAX_TERMS):
+    m = 0.0
+    for _ in range(1, _MAX_TERMS):
+        m += 1.0
         m2 = 2 * m
-        for numerator in (
-            m * (b - m) * x / ((a - 1 + m2) * (a + m2)),
-            -(a + m) * (a + b + m) * x / ((a + m2) * (a + 1 + m2)),
-        ):
-            d = 1 + numerator * d
-            d = 1 / (d if abs(d) > _TINY else _TINY)
-            c = 1 + numerator / c
-            c = c if abs(c) > _TINY else _TINY
-            delta = c * d
-            h *= delta
+        even = m * (b - m) * x / ((a - 1 + m2) * (a + m2))
+        d = 1 + even * d
+        d = 1 / (d if abs(d) > _TINY else _TINY)
+        c = 1 + even / c
+        c = c if abs(c) > _TINY else _TINY
+        h *= c * d
+        odd = -(a + m) * (a + b + m) * x / ((a + m2) * (a + 1 + m2))
+        d = 1 + odd * d
+        d = 1 / (d if abs(d) > _TINY else _TINY)
+        c = 1 + odd / c
+        c = c if abs(c) > _TINY else _TINY
+        delta = c * d
+        h *= delta
         if abs(delta - 1) < _EPSILON:
             return h
     raise ArithmeticError(f"incomplete beta I_{x}({a}, {b}) did not converge")

@@ -29,6 +29,7 @@ in the same cases (its between-group variance comes out negative without over-di
 from __future__ import annotations
 
 import math
+import operator
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -226,15 +227,21 @@ def _maximise_marginal_likelihood(cells: list[tuple[int, int, int]]) -> tuple[fl
         rolled_back[k] += count
         kept[n - k] += count
         settled[n] += count
+    rolled_back_terms, kept_terms = _RisingSum(rolled_back), _RisingSum(kept)
+    settled_terms = _RisingSum(settled)
+
+    def mean_terms(m: float, logit: float) -> float:
+        # The part of the log-likelihood that depends on mu; concave in mu.
+        mu = _expit(logit)
+        return rolled_back_terms.at(mu * m) + kept_terms.at((1 - mu) * m)
 
     def best_mean(log_m: float) -> tuple[float, float]:
         """(logit mu maximising the likelihood at M = e^log_m, that maximum)."""
         m = math.exp(log_m)
-        # The part of the log-likelihood that depends on mu; concave in mu.
         logit, value = maximise_bounded(
-            lambda t: _mean_terms(rolled_back, kept, m, t), -_LOGIT_BOUND, _LOGIT_BOUND, 1e-9
+            lambda t: mean_terms(m, t), -_LOGIT_BOUND, _LOGIT_BOUND, 1e-9
         )
-        return logit, value - sum(count * _log_rising(m, n) for n, count in settled.items())
+        return logit, value - settled_terms.at(m)
 
     # The profile over log M need not be unimodal: scan a grid, refine around its best point.
     low, high = LOG_CONCENTRATION_BOUNDS
@@ -250,17 +257,38 @@ def _maximise_marginal_likelihood(cells: list[tuple[int, int, int]]) -> tuple[fl
     return _expit(best_mean(log_m)[0]), log_m
 
 
-def _mean_terms(rolled_back: Counter[int], kept: Counter[int], m: float, logit: float) -> float:
-    mu = _expit(logit)
-    a, b = mu * m, (1 - mu) * m
-    return sum(count * _log_rising(a, k) for k, count in rolled_back.items()) + sum(
-        count * _log_rising(b, j) for j, count in kept.items()
-    )
+class _RisingSum:
+    """sum of count x log(x (x + 1) ... (x + k - 1)) over a tally of k -> count, as a
+    function of x: the fit evaluates it some 800 times over the same tally.
+
+    Each term is lgamma(x + k) - lgamma(x), or the exact product for small k; the lgamma(x)
+    parts are one term, count-weighted, and the rest is mapped in C over the tally's
+    hundreds of values (a report by model over 500 models). A seventh of the time of
+    calling `_log_rising` per term.
+    """
+
+    def __init__(self, tally: Counter[int]) -> None:
+        self.small = [(k, count) for k, count in sorted(tally.items()) if 0 < k <= _EXACT_UP_TO]
+        large = sorted((k, count) for k, count in tally.items() if k > _EXACT_UP_TO)
+        self.large_ks = [float(k) for k, _ in large]
+        self.large_counts = [count for _, count in large]
+        self.large_total = sum(self.large_counts)
+
+    def at(self, x: float) -> float:
+        total = sum(count * math.log(math.prod(x + j for j in range(k))) for k, count in self.small)
+        if self.large_total:
+            shifted = map(x.__add__, self.large_ks)
+            total += sum(map(operator.mul, self.large_counts, map(math.lgamma, shifted)))
+            total -= self.large_total * math.lgamma(x)
+        return total
+
+
+_EXACT_UP_TO = 8  # rising factorials up to this many factors are multiplied out
 
 
 def _log_rising(x: float, k: int) -> float:
     """log of x (x + 1) ... (x + k - 1) = lgamma(x + k) - lgamma(x); exact sum for small k."""
-    if k <= 8:
+    if k <= _EXACT_UP_TO:
         return math.log(math.prod(x + j for j in range(k))) if k else 0.0
     return math.lgamma(x + k) - math.lgamma(x)
 
