@@ -105,3 +105,25 @@ def test_cells_count_what_every_row_counts(
         tally[0] += 1
         tally[1] += deployed_at <= query.as_of - query.window
     assert got == {key: tuple(tally) for key, tally in expected.items()}
+
+
+def test_a_deployment_in_year_one_is_counted_once(db):
+    # With no `since`, the lower bound is the first instant of year 1, and its cell is cut
+    # (counted from raw rows): the streams' totals must not count it a second time.
+    Ledger(db).record_batch(
+        [
+            {"type": "deployment", "model": "a", "version": "v1",
+             "timestamp": "0001-01-01T12:00:00Z"},
+            {"type": "deployment", "model": "a", "version": "v2",
+             "timestamp": "2026-01-05T00:00:00Z"},
+            {"type": "deployment", "model": "b", "version": "v1",
+             "timestamp": "2026-01-06T00:00:00Z"},
+        ]
+    )  # fmt: skip
+    query = ReportQuery(as_of=to_micros(datetime(2026, 2, 1, tzinfo=UTC)), window=7 * 24 * HOUR)
+    with db.snapshot() as conn:
+        assert sorted(count_deployments(conn, query, ("model",))) == [
+            (("a",), 2, 2),
+            (("b",), 1, 1),
+        ]
+        assert count_deployments(conn, query, ()) == [((), 3, 3)]
