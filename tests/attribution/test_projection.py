@@ -141,3 +141,37 @@ def test_a_replay_longer_than_a_page_reads_the_log_in_pages(db, fresh_sqlite_url
         refresh_streams(conn, {stream_id: None}, page=7)
     assert everything(db) == everything(reference)
     assert everything(db)["overall"]["rollbacks"] == 49
+
+
+def test_a_saved_state_past_the_budget_is_deferred_without_loading_it(
+    db, fresh_sqlite_url, monkeypatch
+):
+    # An incremental import into a large database: every stream has a long saved stack.
+    # Those that would not fit are deferred as they are read, not parsed and shed (which
+    # parsed and saved every long stack once more); the result equals a plain recording.
+    from rollback_rate.attribution import projection
+    from rollback_rate.store import open_database
+
+    events = history()
+    reference = open_database(fresh_sqlite_url())
+    load(reference, events)
+    project(db, [events[:600]])
+    loaded: list[int] = []
+
+    class Counted(projection._Stream):
+        def __init__(self, row, *, replay=False):  # type: ignore[no-untyped-def]
+            super().__init__(row, replay=replay)
+            loaded.append(row.id)
+
+    monkeypatch.setattr(projection, "_Stream", Counted)
+    with db.begin() as conn:
+        projector = Projector(conn, budget=StateBudget(200))  # each saved stack is larger
+        stream_ids: dict[tuple[str, str], int] = {}
+        records = validate_events([(str(i), e) for i, e in enumerate(events[600:])])
+        projector.add(append_events(conn, records, stream_ids).new_events)
+        assert loaded == [] and not projector.inline, "states past the budget were loaded"
+        assert set(projector.deferred) == set(stream_ids.values())
+        projector.finish()  # the replay at the end loads each once
+    assert sorted(loaded) == sorted(stream_ids.values())
+    assert everything(db) == everything(reference)
+    reference.dispose()
