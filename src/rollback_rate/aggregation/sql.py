@@ -93,9 +93,10 @@ def aggregate_many(
     (`cells.py`), the rolled-back, unplanned and fixed-forward few from their indexes.
 
     A grouping whose dimensions another grouping asked for refines (overall, beside by
-    model; by team, beside by team and month) is not counted again: its groups are sums
-    of the finer one's, folded here, over a few hundred groups instead of a million
-    deployments. Only the median does not add up; on SQLite it comes from the same rows
+    model) is not counted again: its groups are sums of the finer one's, folded here,
+    over a few hundred groups instead of a million deployments. Groupings of dimensions
+    with few values (by team, by month) are all folded from their combination (team and
+    month). Only the median does not add up; on SQLite it comes from the same rows
     (`_medians`).
 
     With `local` periods (a report in a time zone other than UTC), a grouping by period
@@ -104,28 +105,38 @@ def aggregate_many(
     cells are UTC periods.
     """
     requested = list(dict.fromkeys(groupings))
-    bases = {dims: _finer(dims, requested) for dims in requested}
+    counted = _counted(requested)
+    bases = {
+        dims: None if dims in counted
+        else min((c for c in counted if set(dims) < set(c)), key=len)
+        for dims in requested
+    }  # fmt: skip
     found: dict[tuple[str, ...], dict[Key, Counts]] = {}
-    for dims in requested:
-        if bases[dims] is None:
-            at = local if local is not None and local.period in dims else None
-            found[dims] = _count(conn, query, dims, {} if dims else {(): Counts()}, costed, at)
+    for dims in counted:
+        at = local if local is not None and local.period in dims else None
+        found[dims] = _count(conn, query, dims, {} if dims else {(): Counts()}, costed, at)
     for dims, base in bases.items():
         if base is not None:
             found[dims] = _fold(found[base], base, dims)
-    _medians(conn, query, bases, found, local)
+    _medians(conn, query, counted, bases, found, local)
     return [found[dims] for dims in groupings]
 
 
-def _finer(dims: tuple[str, ...], requested: Sequence[tuple[str, ...]]) -> tuple[str, ...] | None:
-    """The requested grouping that `dims` is folded from: the one with the fewest
-    dimensions among those that refine it and are refined by none (None: count it)."""
-    counted = [
-        other for other in requested
-        if not any(set(other) < set(finer) for finer in requested)
+# Dimensions with few values: a report by team (or environment) and by month counts
+# their combinations once, a few hundred groups, instead of each grouping on its own.
+_FEW_VALUES = frozenset({"team", "environment", "week", "month"})
+
+
+def _counted(requested: Sequence[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """The groupings counted in SQL: those no other requested grouping refines, or, when
+    there are several and all have few values, the one grouping that refines them all."""
+    finest = [
+        dims for dims in requested
+        if not any(set(dims) < set(other) for other in requested)
     ]  # fmt: skip
-    refining = [other for other in counted if set(dims) < set(other)]
-    return min(refining, key=len) if refining else None
+    if len(finest) > 1 and all(set(dims) <= _FEW_VALUES for dims in finest):
+        return [tuple(dict.fromkeys(name for dims in finest for name in dims))]
+    return finest
 
 
 def _fold(
@@ -353,6 +364,7 @@ def _count_exposure(
 def _medians(
     conn: Connection,
     query: ReportQuery,
+    counted: Sequence[tuple[str, ...]],
     bases: dict[tuple[str, ...], tuple[str, ...] | None],
     found: dict[tuple[str, ...], dict[Key, Counts]],
     local: LocalPeriods | None,
@@ -367,19 +379,25 @@ def _medians(
     deployments; on PostgreSQL, moving the rows to Python was slower than that."""
     delay = dep.c.rolled_back_at - dep.c.deployed_at
     median = backend_of(conn).median(delay)
-    read: dict[tuple[str, ...], dict[Key, list[int]]] = {}
-    for dims, base in sorted(bases.items(), key=lambda item: item[1] is not None):
-        at = local if local is not None and local.period in dims else None
-        if median is not None:
+    if median is not None:
+        for dims in bases:
+            at = local if local is not None and local.period in dims else None
+            groups = found[dims]
             for row in conn.execute(_per_group(query, dims, median, at, ordered=False)):
                 if row[-1] is not None:  # no rollbacks: an ungrouped aggregate still gives a row
-                    groups = found[dims]
                     groups.setdefault(tuple(row[:-1]), Counts()).median_rollback_micros = float(
                         row[-1]
                     )
-            continue
+        return
+    read = {
+        dims: _ordered_delays(
+            conn, query, dims, local if local is not None and local.period in dims else None
+        )
+        for dims in counted
+    }
+    for dims, base in bases.items():
         if base is None:
-            delays = read[dims] = _ordered_delays(conn, query, dims, at)
+            delays = read[dims]
         else:
             positions = [base.index(name) for name in dims]
             delays = {}
