@@ -33,6 +33,13 @@ def ledger_of(database: Database | Ledger) -> Ledger:
     return database if isinstance(database, Ledger) else Ledger(database, group_commit=False)
 
 
+def clear_history(database: Database) -> None:
+    """Empty the log and the projection: a clean slate for each example of a property."""
+    with database.begin() as conn:
+        for table in ("deployments", "deployment_counts", "orphan_rollbacks", "events", "streams"):
+            conn.exec_driver_sql(f"DELETE FROM {table}")
+
+
 def load(database: Database | Ledger, events: list[dict[str, Any]]) -> None:
     ledger_of(database).record_stream(located(events))
 

@@ -16,6 +16,7 @@ from rollback_rate import Ledger
 from rollback_rate.aggregation import ReportQuery
 from rollback_rate.aggregation.cells import cell_bounds, cell_of, count_deployments
 from rollback_rate.timeutil import iso_utc, to_micros
+from tests.helpers import clear_history
 
 START = datetime(2025, 12, 20, tzinfo=UTC)  # histories cross a year, months and weeks
 HOUR = 3_600_000_000
@@ -67,10 +68,7 @@ def test_cells_count_what_every_row_counts(
     if since is not None and until is not None and since > until:
         return  # refused as an option (tested with the query)
     ledger = Ledger(db)
-    with db.begin() as conn:  # a clean slate for each example
-        for table in ("deployment_counts", "deployments", "orphan_rollbacks", "events",
-                      "streams"):  # fmt: skip
-            conn.exec_driver_sql(f"DELETE FROM {table}")
+    clear_history(db)
     ledger.record_batch(
         [
             {"type": "deployment", "model": m, "environment": e, "version": f"v{i}",

@@ -22,6 +22,7 @@ from rollback_rate import Ledger
 from rollback_rate.aggregation import ReportQuery
 from rollback_rate.aggregation.sql import Counts, aggregate_many
 from rollback_rate.timeutil import iso_utc, to_micros
+from tests.helpers import clear_history
 
 START = datetime(2025, 12, 20, tzinfo=UTC)  # histories cross a year, months and weeks
 HOUR = 3_600_000_000
@@ -132,10 +133,7 @@ def test_every_figure_is_what_the_rows_give(
 ):
     if since is not None and until is not None and since > until:
         return  # refused as an option (tested with the query)
-    with db.begin() as conn:  # a clean slate for each example
-        for table in ("deployment_counts", "deployments", "orphan_rollbacks", "events",
-                      "streams"):  # fmt: skip
-            conn.exec_driver_sql(f"DELETE FROM {table}")
+    clear_history(db)
     Ledger(db).record_batch(_events(drawn))
     at = lambda hours: to_micros(START) + hours * HOUR  # noqa: E731
     query = ReportQuery(

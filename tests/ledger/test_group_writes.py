@@ -9,7 +9,7 @@ from rollback_rate.errors import InvalidInput
 from rollback_rate.ledger.writes import validate_events, write_groups
 from rollback_rate.store import Database, append_events
 from rollback_rate.store.log import SMALL_BATCH
-from tests.helpers import deploy, ledger_of, report, rollback
+from tests.helpers import clear_history, deploy, ledger_of, report, rollback
 
 AS_OF = "2026-02-01T00:00:00Z"
 
@@ -97,17 +97,11 @@ def _snapshot(database: Database) -> tuple[object, ...]:
     return [tuple(r) for r in log], [tuple(r) for r in projection], orphans, full
 
 
-def _clear(database: Database) -> None:
-    with database.begin() as conn:
-        for table in ("deployments", "deployment_counts", "orphan_rollbacks", "events", "streams"):
-            conn.exec_driver_sql(f"DELETE FROM {table}")
-
-
 def test_a_grouped_commit_leaves_what_sequential_recording_leaves(db):
     groups = _history()
     sequential = [record_events(db, located(g)) for g in groups]
     expected = _snapshot(db)
-    _clear(db)
+    clear_history(db)
     grouped = store_groups(db, [validate_events(located(g)) for g in groups])
     assert counts(grouped) == counts(sequential) == [(1, 0), (2, 0), (1, 0), (0, 1), (1, 0), (3, 0)]
     assert _snapshot(db) == expected
