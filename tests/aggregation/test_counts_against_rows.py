@@ -34,7 +34,7 @@ _EVENT = st.tuples(
     st.sampled_from([None, "risk", "search"]),  # team
     st.integers(0, 60 * 24),  # hours after START
     st.booleans(),  # automated (rollbacks)
-    st.sampled_from([None, "schema_change", "data_drift"]),  # cause (rollbacks)
+    st.sampled_from([None, "unspecified", "schema_change", "data_drift"]),  # cause (rollbacks)
 )
 _BOUND = st.one_of(st.none(), st.integers(-48, 60 * 24 + 48))
 _GROUPINGS = st.sampled_from([(), ("model",), ("team",), ("environment",), ("stream_id",),

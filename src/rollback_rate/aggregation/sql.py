@@ -274,12 +274,16 @@ def _count_rollbacks(
         *report_filters(dep, "deployed_at", query, indexed=False),
         dep.c.rolled_back_at <= query.as_of,
     ]
-    cause = func.coalesce(dep.c.rollback_cause, "unspecified")
-    rolled_back = grouped(dep, dims, figures, where, extra_keys=[cause],
+    # Grouped by the cause column itself, not by its name with "unspecified" for none:
+    # then SQLite reads the groups of a grouping by stream in the order of an index
+    # (stream, cause, ...) instead of sorting them. A missing cause is named here.
+    rolled_back = grouped(dep, dims, figures, where, extra_keys=[dep.c.rollback_cause],
                           key_columns=_local(dep, "deployed_at", local))  # fmt: skip
     width = len(dims)
+    causes: dict[Key, dict[str, int]] = {}
     for row in conn.execute(rolled_back):
-        counts = groups.setdefault(tuple(row[:width]), Counts())
+        key = tuple(row[:width])
+        counts = groups.setdefault(key, Counts())
         rollbacks, automated, late_count, settled_early, prevented, bad, repeats = (
             int(value or 0) for value in row[width + 1 :]
         )
@@ -291,9 +295,11 @@ def _count_rollbacks(
         counts.bad_targets += bad
         counts.repeats += repeats
         if rollbacks:  # a cause with only late rollbacks is no cause of the rate
-            counts.root_causes.append((row[width], rollbacks))
-    for counts in groups.values():
-        counts.root_causes.sort(key=_cause_order)
+            named = causes.setdefault(key, {})
+            cause = row[width] or "unspecified"
+            named[cause] = named.get(cause, 0) + rollbacks
+    for key, named in causes.items():
+        groups[key].root_causes = sorted(named.items(), key=_cause_order)
 
 
 def _count_unplanned(
@@ -383,7 +389,7 @@ def _medians(
         for dims in bases:
             at = local if local is not None and local.period in dims else None
             groups = found[dims]
-            for row in conn.execute(_per_group(query, dims, median, at, ordered=False)):
+            for row in conn.execute(_per_group(query, dims, median, at)):
                 if row[-1] is not None:  # no rollbacks: an ungrouped aggregate still gives a row
                     groups.setdefault(tuple(row[:-1]), Counts()).median_rollback_micros = float(
                         row[-1]
@@ -410,17 +416,10 @@ def _medians(
 
 
 def _per_group(
-    query: ReportQuery,
-    dims: Sequence[str],
-    figure: ColumnElement[Any],
-    local: LocalPeriods | None,
-    *,
-    ordered: bool,
+    query: ReportQuery, dims: Sequence[str], figure: ColumnElement[Any], local: LocalPeriods | None
 ) -> Any:
-    """(key, figure) per group of the rollbacks within the window; with `ordered`, one row
-    per rollback, in the order of the keys and then the figure. Model and environment come
-    from the streams table, so the rolled-back rows are read from their covering index
-    alone."""
+    """(key, figure) per group of the rollbacks within the window. Model and environment
+    come from the streams table, so the rolled-back rows are read from an index alone."""
     by_stream = any(d in STREAM_DIMENSIONS for d in dims)
     own = _local(dep, "deployed_at", local)
     keys = [
@@ -429,21 +428,38 @@ def _per_group(
     ]
     source = dep.join(streams, streams.c.id == dep.c.stream_id) if by_stream else dep
     where = [*report_filters(dep, "deployed_at", query, indexed=False), within_window(query)]
-    statement = select(*keys, figure).select_from(source).where(*where)
-    if ordered:
-        return statement.order_by(*keys, figure)
-    return statement.group_by(*keys)
+    return select(*keys, figure).select_from(source).where(*where).group_by(*keys)
 
 
 def _ordered_delays(
     conn: Connection, query: ReportQuery, dims: Sequence[str], local: LocalPeriods | None
 ) -> dict[Key, list[int]]:
-    """Each group's delays from deployment to rollback (within the window), ascending."""
-    delays: dict[Key, list[int]] = {}
-    width = len(dims)
+    """Each group's delays from deployment to rollback (within the window), ascending.
+
+    Read per stream in order of delay, which SQLite's index of the rolled-back delays
+    (stream, delay) gives without a sort; a group of several streams merges their runs
+    here (sorting runs that are already in order is one pass)."""
+    own = _local(dep, "deployed_at", local)
+    row_dims = [d for d in dims if d not in STREAM_DIMENSIONS]
+    columns = [own[d].label(d) if d in own else dep.c[d] for d in row_dims]
     delay = dep.c.rolled_back_at - dep.c.deployed_at
-    for row in conn.execute(_per_group(query, dims, delay, local, ordered=True)):
-        delays.setdefault(tuple(row[:width]), []).append(int(row[width]))
+    where = [*report_filters(dep, "deployed_at", query, indexed=False), within_window(query)]
+    statement = select(dep.c.stream_id, *columns, delay).where(*where)
+    by_stream = len(row_dims) < len(dims)  # model or environment: found from the stream
+    first = 0 if by_stream else 1  # the stream id is a row's first column
+    runs: dict[tuple[Any, ...], list[int]] = {}
+    for row in backend_of(conn).plain_rows(conn, statement.order_by(dep.c.stream_id, delay)):
+        runs.setdefault(row[first:-1], []).append(row[-1])
+    delays: dict[Key, list[int]] = runs
+    if by_stream:
+        names = {row.id: row._mapping for row in conn.execute(select(streams))}
+        delays = {}
+        for (stream_id, *values), run in runs.items():
+            of_row = dict(zip(row_dims, values, strict=True))
+            key = tuple(names[stream_id][d] if d in STREAM_DIMENSIONS else of_row[d] for d in dims)
+            delays.setdefault(key, []).extend(run)
+    for values in delays.values():
+        values.sort()
     return delays
 
 

@@ -176,6 +176,39 @@ deployments = Table(
     ),
 )
 
+# SQLite groups and orders by sorting, unless an index already holds the rows in that
+# order (PostgreSQL hashes its groups). Two more partial indexes of the rolled-back few,
+# in stream order, spare a report by model or stream its two largest sorts: the rollback
+# figures per stream and root cause, and each stream's delays in order for the medians
+# (at a million deployments, 84 -> 23 ms and 66 -> 10 ms of SQLite's time). SQLite only.
+_ROLLED_BACK = text("rolled_back_at IS NOT NULL")
+Index(
+    "ix_deployments_rolled_back_by_stream",
+    deployments.c.stream_id,
+    deployments.c.rollback_cause,
+    deployments.c.rolled_back_at,
+    deployments.c.deployed_at,
+    deployments.c.rollback_automated,
+    deployments.c.team,
+    deployments.c.week,
+    deployments.c.month,
+    deployments.c.stage,
+    deployments.c.rollback_bad_target,
+    deployments.c.rollback_gap,
+    sqlite_where=_ROLLED_BACK,
+).ddl_if(dialect="sqlite")
+Index(
+    "ix_deployments_rollback_delay",
+    deployments.c.stream_id,
+    deployments.c.rolled_back_at - deployments.c.deployed_at,
+    deployments.c.deployed_at,
+    deployments.c.rolled_back_at,
+    deployments.c.team,
+    deployments.c.week,
+    deployments.c.month,
+    sqlite_where=_ROLLED_BACK,
+).ddl_if(dialect="sqlite")
+
 # Projection rollup: counted deployments per stream, team ('' for none), ISO week and
 # month (a "cell": the days a week and a month share, at most seven). Reports sum cells
 # that lie wholly inside their time bounds and count raw rows only in the few cells a
