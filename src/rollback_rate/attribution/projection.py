@@ -60,6 +60,9 @@ _STREAM_COLUMNS = (
     streams.c.last_exercised_at,
     streams.c.deployed_since_rollback,
 )
+_SELECT_STREAMS = (
+    f"SELECT {', '.join(column.name for column in _STREAM_COLUMNS)} FROM streams WHERE id IN ({{}})"
+)
 _EVENT_COLUMNS = tuple(events.c[name] for name in StreamEvent._fields)
 
 
@@ -213,7 +216,10 @@ def _saved_size(row: Any) -> int:
 
 
 def _stream_rows(conn: Connection, ids: list[int]) -> list[Any]:
-    return list(conn.execute(select(*_STREAM_COLUMNS).where(streams.c.id.in_(ids))))
+    # A plain statement: rendering SQLAlchemy's expanding IN took 110 µs a call, an
+    # eighth of a single-event write (one stream loaded per POST).
+    marks = ", ".join([backend_of(conn).placeholder] * len(ids))
+    return list(conn.exec_driver_sql(_SELECT_STREAMS.format(marks), tuple(ids)))
 
 
 def refresh_streams(
