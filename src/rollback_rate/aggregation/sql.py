@@ -24,6 +24,7 @@ from sqlalchemy import (
     literal_column,
     not_,
     select,
+    tuple_,
 )
 
 from rollback_rate.aggregation.cells import count_deployments
@@ -386,14 +387,7 @@ def _medians(
     delay = dep.c.rolled_back_at - dep.c.deployed_at
     median = backend_of(conn).median(delay)
     if median is not None:
-        for dims in bases:
-            at = local if local is not None and local.period in dims else None
-            groups = found[dims]
-            for row in conn.execute(_per_group(query, dims, median, at)):
-                if row[-1] is not None:  # no rollbacks: an ungrouped aggregate still gives a row
-                    groups.setdefault(tuple(row[:-1]), Counts()).median_rollback_micros = float(
-                        row[-1]
-                    )
+        _aggregate_medians(conn, query, list(bases), found, median, local)
         return
     read = {
         dims: _ordered_delays(
@@ -415,20 +409,42 @@ def _medians(
             _set_median(found[dims], key, ordered)
 
 
-def _per_group(
-    query: ReportQuery, dims: Sequence[str], figure: ColumnElement[Any], local: LocalPeriods | None
-) -> Any:
-    """(key, figure) per group of the rollbacks within the window. Model and environment
-    come from the streams table, so the rolled-back rows are read from an index alone."""
-    by_stream = any(d in STREAM_DIMENSIONS for d in dims)
+def _aggregate_medians(
+    conn: Connection,
+    query: ReportQuery,
+    groupings: Sequence[tuple[str, ...]],
+    found: dict[tuple[str, ...], dict[Key, Counts]],
+    median: ColumnElement[Any],
+    local: LocalPeriods | None,
+) -> None:
+    """The database's median aggregate for every grouping in one statement (GROUPING
+    SETS: one read of the rolled-back rows, not one per grouping); GROUPING() says which
+    grouping a row is, since a dimension left out and a dimension that is NULL (no team)
+    look alike. Model and environment come from the streams table, so the rolled-back
+    rows are read from an index alone."""
+    names = list(dict.fromkeys(d for dims in groupings for d in dims))
     own = _local(dep, "deployed_at", local)
-    keys = [
-        streams.c[d] if d in STREAM_DIMENSIONS else own[d].label(d) if d in own else dep.c[d]
-        for d in dims
-    ]
+    column = {
+        d: streams.c[d] if d in STREAM_DIMENSIONS else own[d] if d in own else dep.c[d]
+        for d in names
+    }
+    by_stream = any(d in STREAM_DIMENSIONS for d in names)
     source = dep.join(streams, streams.c.id == dep.c.stream_id) if by_stream else dep
     where = [*report_filters(dep, "deployed_at", query, indexed=False), within_window(query)]
-    return select(*keys, figure).select_from(source).where(*where).group_by(*keys)
+    sets = func.grouping_sets(*(tuple_(*(column[d] for d in dims)) for dims in groupings))
+    left_out = [func.grouping(column[d]) for d in names]
+    statement = select(*column.values(), *left_out, median).select_from(source).where(*where)
+    of_dims = {frozenset(dims): dims for dims in groupings}
+    width = len(names)
+    for row in conn.execute(statement.group_by(sets)):
+        if row[-1] is None:  # no rollbacks: an ungrouped aggregate still gives a row
+            continue
+        flags = zip(names, row[width : 2 * width], strict=True)
+        present = frozenset(d for d, out in flags if not out)
+        dims = of_dims[present]
+        values = dict(zip(names, row[:width], strict=True))
+        key = tuple(values[d] for d in dims)
+        found[dims].setdefault(key, Counts()).median_rollback_micros = float(row[-1])
 
 
 def _ordered_delays(
