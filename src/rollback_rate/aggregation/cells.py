@@ -105,7 +105,7 @@ def _by_stream_totals(query: ReportQuery, dims: Sequence[str]) -> bool:
     return query.since is None and query.team is None and set(dims) <= _STREAM_KEYS
 
 
-_STREAM_KEYS = {"stream_id", "model", "environment"}
+_STREAM_KEYS = {"stream_id", *STREAM_DIMENSIONS}  # what a stream row answers
 
 
 def _whole_cells_from_totals(

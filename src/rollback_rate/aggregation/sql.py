@@ -8,7 +8,7 @@ Python, only with the number of groups.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,8 +114,8 @@ def aggregate_many(
     }  # fmt: skip
     found: dict[tuple[str, ...], dict[Key, Counts]] = {}
     for dims in counted:
-        at = local if local is not None and local.period in dims else None
-        found[dims] = _count(conn, query, dims, {} if dims else {(): Counts()}, costed, at)
+        groups: dict[Key, Counts] = {} if dims else {(): Counts()}
+        found[dims] = _count(conn, query, dims, groups, costed, _local_in(dims, local))
     for dims, base in bases.items():
         if base is not None:
             found[dims] = _fold(found[base], base, dims)
@@ -140,14 +140,25 @@ def _counted(requested: Sequence[tuple[str, ...]]) -> list[tuple[str, ...]]:
     return finest
 
 
+def _local_in(dims: Sequence[str], local: LocalPeriods | None) -> LocalPeriods | None:
+    """The local periods when `dims` groups by their period, else None (UTC cells)."""
+    return local if local is not None and local.period in dims else None
+
+
+def _coarser(base_dims: tuple[str, ...], dims: tuple[str, ...]) -> Callable[[Key], Key]:
+    """The key of the group of `dims` that holds a group of the finer `base_dims`."""
+    positions = [base_dims.index(name) for name in dims]
+    return lambda key: tuple(key[i] for i in positions)
+
+
 def _fold(
     base: dict[Key, Counts], base_dims: tuple[str, ...], dims: tuple[str, ...]
 ) -> dict[Key, Counts]:
     """The groups of `dims`, each the sum of the groups of `base_dims` (finer) in it."""
-    positions = [base_dims.index(name) for name in dims]
+    holder = _coarser(base_dims, dims)
     groups: dict[Key, Counts] = {} if dims else {(): Counts()}
     for key, counts in base.items():
-        groups.setdefault(tuple(key[i] for i in positions), Counts()).add(counts)
+        groups.setdefault(holder(key), Counts()).add(counts)
     for counts in groups.values():
         counts.root_causes.sort(key=_cause_order)
     return groups
@@ -377,11 +388,12 @@ def _medians(
     local: LocalPeriods | None,
 ) -> None:
     """Every group's median time to rollback: the middle delay or the mean of the middle
-    two. PostgreSQL has an aggregate for it, percentile_cont(0.5) (Backend.median), asked
-    once per grouping. SQLite has none: each counted grouping's delays are read in the
-    order of an index (`_ordered_delays`), and a folded grouping gathers its finer
-    groups' delays and sorts them here (tens of thousands of integers: milliseconds), so
-    the rolled-back rows are read once per report, not once per grouping. On PostgreSQL,
+    two. PostgreSQL has an aggregate for it, percentile_cont(0.5) (Backend.median),
+    asked for every grouping in one statement (`_aggregate_medians`). SQLite has none:
+    each counted grouping's delays are read in the order of an index (`_ordered_delays`),
+    and a folded grouping gathers its finer groups' delays and sorts them here (tens of
+    thousands of integers: milliseconds), so the rolled-back rows are read once per
+    report, not once per grouping. On PostgreSQL,
     moving the rows to Python was measured slower than its aggregate (196 against 93 ms
     by model at a million deployments)."""
     delay = dep.c.rolled_back_at - dep.c.deployed_at
@@ -389,20 +401,15 @@ def _medians(
     if median is not None:
         _aggregate_medians(conn, query, list(bases), found, median, local)
         return
-    read = {
-        dims: _ordered_delays(
-            conn, query, dims, local if local is not None and local.period in dims else None
-        )
-        for dims in counted
-    }
+    read = {dims: _ordered_delays(conn, query, dims, _local_in(dims, local)) for dims in counted}
     for dims, base in bases.items():
         if base is None:
             delays = read[dims]
         else:
-            positions = [base.index(name) for name in dims]
+            holder = _coarser(base, dims)
             delays = {}
             for key, values in read[base].items():
-                delays.setdefault(tuple(key[i] for i in positions), []).extend(values)
+                delays.setdefault(holder(key), []).extend(values)
             for values in delays.values():
                 values.sort()
         for key, ordered in delays.items():
