@@ -36,7 +36,8 @@ def ledger_of(database: Database | Ledger) -> Ledger:
 def clear_history(database: Database) -> None:
     """Empty the log and the projection: a clean slate for each example of a property."""
     with database.begin() as conn:
-        for table in ("deployments", "deployment_counts", "orphan_rollbacks", "events", "streams"):
+        for table in ("deployments", "deployment_counts", "orphan_rollbacks", "events",
+                      "stream_stacks", "streams"):  # fmt: skip
             conn.exec_driver_sql(f"DELETE FROM {table}")
 
 

@@ -100,12 +100,13 @@ def _stored(db: Path) -> dict[str, list[tuple[Any, ...]]]:
             "events": "seq, event_id, stream_id, type, version, ts, automated, cause, team, "
             "note, attributes, target, artifact, digest, drill, stage, unplanned, actor",
             "streams": "*",
+            "stream_stacks": "*",
             "deployments": "*",
             "deployment_counts": "*",
             "orphan_rollbacks": "*",
         }
         return {
-            name: conn.execute(f"SELECT {columns} FROM {name} ORDER BY 1, 2, 3, 4").fetchall()
+            name: sorted(conn.execute(f"SELECT {columns} FROM {name}").fetchall(), key=repr)
             for name, columns in tables.items()
         }
 

@@ -1,5 +1,7 @@
 """The compact stack (frozen deep entries, Bloom filter) behaves like a plain list."""
 
+from array import array
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -73,7 +75,37 @@ def test_frozen_entries_behave_like_a_plain_stack(steps, reload_every):
         else:
             assert rolled_back == []
         assert state.live == (plain.stack[-1][0] if plain.stack else None)
-        if seq % reload_every == 0:
-            state = StreamState(state.stack, state.team)  # as saved and loaded again
+        if seq % reload_every == 0:  # as saved and loaded again, whole (before 0010) or split
+            if seq // reload_every % 2:
+                state = StreamState(state.stack, state.team)
+            else:
+                frozen, top = state.frozen_parts(), state.saved_top()
+                state = StreamState(top, state.team, frozen=frozen)
+                assert not state.frozen_changed
     assert state.stack == plain.stack
     assert state.size == len(plain.stack)
+
+
+def test_a_saved_top_holds_the_live_entry_and_the_one_below():
+    # Readers of a saved state read its top only; a state whose top is empty above frozen
+    # entries (the rules leave one so only rarely) thaws two of them to save it.
+    whole = StreamState([(f"v{i}", i) for i in range(40)])  # 8 frozen, 32 on top
+    frozen = whole.frozen_parts()
+    assert frozen == (b"\x00" + b"\x00".join(b"v%d" % i for i in range(8)) + b"\x00",
+                      array("q", range(8)).tobytes())  # fmt: skip
+    state = StreamState([], frozen=frozen)
+    assert not state.frozen_changed and state.size == 8
+    assert state.saved_top() == [("v6", 6), ("v7", 7)]
+    assert state.frozen_changed and state.frozen_parts()[0] == frozen[0][: -len(b"v6\x00v7\x00")]
+
+
+def test_rolled_back_versions_are_saved_as_loaded_until_a_rollback_adds_one():
+    saved = '["a","c"]'
+    state = StreamState([("a", 1), ("b", 2), ("c", 3)], rolled_back_versions=saved)
+    apply(state, StreamEvent(4, "deployment", "d", 4, False, None, None))
+    assert state.saved_rolled_back() is saved  # not parsed, not re-encoded
+    assert not state.rolled_back_changed
+    apply(state, StreamEvent(5, "rollback", None, 5, False, None, None))
+    assert state.rolled_back_changed
+    assert state.saved_rolled_back() == '["a","c","d"]'
+    assert state.rolled_back_versions == {"a", "c", "d"}

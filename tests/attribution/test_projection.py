@@ -175,3 +175,97 @@ def test_a_saved_state_past_the_budget_is_deferred_without_loading_it(
     assert sorted(loaded) == sorted(stream_ids.values())
     assert everything(db) == everything(reference)
     reference.dispose()
+
+
+def _minute(i: int) -> str:
+    return f"2026-01-{1 + i // 1440:02d}T{i // 60 % 24:02d}:{i % 60:02d}:00Z"
+
+
+def _saved(db: Database) -> tuple[list[list[object]], tuple[bytes, bytes] | None]:
+    """The one stream's saved top (JSON) and its frozen bottom's row, if any."""
+    import orjson
+
+    with db.snapshot() as conn:
+        top = orjson.loads(conn.exec_driver_sql("SELECT stack FROM streams").scalar_one())
+        frozen = conn.exec_driver_sql("SELECT versions, seqs FROM stream_stacks").one_or_none()
+    return top, None if frozen is None else (bytes(frozen[0]), bytes(frozen[1]))
+
+
+def test_a_write_into_a_long_history_saves_only_the_top_of_its_stack(db):
+    # Issue 14: every write parsed the stream's whole stack from JSON and wrote it back
+    # (70 ms a write at 50,000 deployments). Now the row keeps the top of the stack, and
+    # the frozen bottom, in a row of its own, is not rewritten unless it changed.
+    load(db, [deploy("m", f"v{i}", _minute(i)) for i in range(1000)])
+    top, frozen = _saved(db)
+    assert frozen is not None and len(top) < 63, "the next deployment would freeze"
+    assert frozen[0].count(b"\x00") - 1 == 1000 - len(top) == len(frozen[1]) // 8
+    load(db, [deploy("m", "next", _minute(1000))])
+    after_top, after_frozen = _saved(db)
+    assert after_frozen == frozen
+    assert after_top[:-1] == top and after_top[-1][0] == "next"
+    # a rollback onto a deep version thaws the frozen part: its row goes
+    load(db, [rollback("m", _minute(1001), version="v10")])
+    top, frozen = _saved(db)
+    assert frozen is None and [version for version, _ in top] == [f"v{i}" for i in range(11)]
+    assert report(db, AS_OF)["overall"]["rollbacks"] == 1000 - 10
+
+
+def _whole(db: Database) -> list[str]:
+    """The one stream's saved stack, bottom first: its frozen versions, then its top's."""
+    top, frozen = _saved(db)
+    bottom = [] if frozen is None else frozen[0][1:-1].decode().split("\x00")
+    return bottom + [str(version) for version, _ in top]
+
+
+def test_a_stack_saved_whole_by_an_earlier_release_continues_and_is_split(db, fresh_sqlite_url):
+    # Before 0010 the whole stack was JSON in streams.stack; such a row is read as it is
+    # and saved split at its stream's next write, with the same projection as ever.
+    import orjson
+    from sqlalchemy import text
+
+    from rollback_rate.store import open_database
+
+    events = [deploy("m", f"v{i}", _minute(i)) for i in range(300)]
+    later = [rollback("m", _minute(300)), deploy("m", "v300", _minute(301))]
+    reference = open_database(fresh_sqlite_url())
+    load(reference, events + later)
+    load(db, events)
+    with db.begin() as conn:
+        whole = [list(row) for row in conn.exec_driver_sql(
+            "SELECT version, seq FROM events ORDER BY seq"
+        )]  # fmt: skip
+        conn.exec_driver_sql("DELETE FROM stream_stacks")
+        conn.execute(
+            text("UPDATE streams SET stack = :stack"), {"stack": orjson.dumps(whole).decode()}
+        )
+    assert _whole(db) == [f"v{i}" for i in range(300)]
+    load(db, later)
+    top, frozen = _saved(db)
+    assert frozen is not None and len(top) < 64
+    assert _whole(db) == _whole(reference) == [f"v{i}" for i in range(299)] + ["v300"]
+    assert everything(db) == everything(reference)
+    reference.dispose()
+
+
+def test_readers_find_the_live_version_and_its_target_in_a_split_stack(db):
+    # Readers (the live version, readiness) read only the saved top of a stack.
+    from tests.helpers import ledger_of
+
+    load(db, [deploy("m", f"v{i}", _minute(i)) for i in range(70)])
+    load(db, [rollback("m", _minute(70 + i)) for i in range(30)])
+    top, frozen = _saved(db)
+    assert frozen is not None and [version for version, _ in top] == [
+        "v32",
+        "v33",
+        "v34",
+        "v35",
+        "v36",
+        "v37",
+        "v38",
+        "v39",
+    ]
+    ledger = ledger_of(db)
+    assert ledger.streams()[("m", "production")].live == "v39"
+    [stream] = ledger.readiness().streams
+    facts = stream.readiness.facts
+    assert (facts.live_version, facts.target_version) == ("v39", "v38")

@@ -142,3 +142,40 @@ def test_statistics_say_an_empty_partial_index_is_small(tmp_path):
     assert stats["ix_deployments_stream_cover"].startswith("20 ")  # analysed as it was
     assert "ix_deployments_unplanned_cover" in str(plan)
     db.dispose()
+
+
+def test_0010_splits_stacks_and_its_downgrade_puts_them_back_whole(tmp_path):
+    # Down to 0009, each stack is whole JSON again in streams.stack, as 0009's code reads
+    # it; up again, the next write splits it and the projection is as before.
+    import orjson
+    from alembic import command
+    from alembic.config import Config
+
+    from rollback_rate import Ledger, parse_query
+    from rollback_rate.store.database import MIGRATIONS
+    from tests.helpers import deploy, rollback
+
+    url = f"sqlite:///{tmp_path / 'split.db'}"
+    stamp = "2026-01-01T{:02d}:{:02d}:00Z".format
+    events = [deploy("m", f"v{i}", stamp(i // 60, i % 60)) for i in range(100)]
+    with Ledger(url, group_commit=False) as ledger:
+        ledger.record_batch(events)
+        engine = ledger.database.engine
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM stream_stacks").scalar() == 1
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0009")
+        with engine.connect() as conn:
+            stack = conn.exec_driver_sql("SELECT stack FROM streams").scalar_one()
+            tables = sa.inspect(conn).get_table_names()
+        assert "stream_stacks" not in tables
+        assert orjson.loads(stack) == [[f"v{i}", i + 1] for i in range(100)]
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+        ledger.record(rollback("m", stamp(2, 0), version="v50"))
+        query = parse_query(window="7d", as_of="2026-02-01T00:00:00Z")
+        assert ledger.report(query).overall.rollbacks == 49

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import Connection, delete, select, tuple_
@@ -33,6 +33,7 @@ from rollback_rate.store.schema import (
     deployments,
     events,
     orphan_rollbacks,
+    stream_stacks,
     streams,
 )
 from rollback_rate.store.statement_queue import StatementQueue
@@ -44,25 +45,44 @@ _REFRESHED_AT_ONCE = 50
 _IN_STREAM_ORDER = itemgetter(3, 0)  # (ts, seq) of a StreamEvent
 _SAVE_STATE = (
     "UPDATE streams SET stack = ?, team = ?, last_ts = ?, last_seq = ?, "
-    "deployments_counted = ?, rolled_back_versions = ?, last_exercised_at = ?, "
+    "deployments_counted = ?, rolled_back_versions = coalesce(?, rolled_back_versions), "
+    "last_exercised_at = ?, "
     "deployed_since_rollback = ? WHERE id = ?"
 )
-_STREAM_COLUMNS = (
-    streams.c.id,
-    streams.c.model,
-    streams.c.environment,
-    streams.c.team,
-    streams.c.stack,
-    streams.c.last_ts,
-    streams.c.last_seq,
-    streams.c.deployments_counted,
-    streams.c.rolled_back_versions,
-    streams.c.last_exercised_at,
-    streams.c.deployed_since_rollback,
+# A stack's frozen bottom is written only when it changed, and removed when it went.
+_SAVE_FROZEN = (
+    "INSERT INTO stream_stacks (stream_id, versions, seqs) VALUES (?, ?, ?) "
+    "ON CONFLICT (stream_id) DO UPDATE SET versions = excluded.versions, seqs = excluded.seqs"
 )
+_DROP_FROZEN = "DELETE FROM stream_stacks WHERE stream_id = ?"
 _SELECT_STREAMS = (
-    f"SELECT {', '.join(column.name for column in _STREAM_COLUMNS)} FROM streams WHERE id IN ({{}})"
+    "SELECT streams.id, model, environment, team, stack, last_ts, last_seq, "
+    "deployments_counted, rolled_back_versions, last_exercised_at, deployed_since_rollback, "
+    "stream_stacks.versions, stream_stacks.seqs "
+    "FROM streams LEFT JOIN stream_stacks ON stream_stacks.stream_id = streams.id "
+    "WHERE streams.id IN ({}) ORDER BY streams.id"
 )
+
+
+class SavedStream(NamedTuple):
+    """A stream's row of `streams` as `_SELECT_STREAMS` reads it, with its stack's frozen
+    bottom (None without one)."""
+
+    id: int
+    model: str
+    environment: str
+    team: str | None
+    stack: str
+    last_ts: int | None
+    last_seq: int | None
+    deployments_counted: int
+    rolled_back_versions: str
+    last_exercised_at: int | None
+    deployed_since_rollback: int | None
+    frozen_versions: bytes | None
+    frozen_seqs: bytes | None
+
+
 _EVENT_COLUMNS = tuple(events.c[name] for name in StreamEvent._fields)
 
 
@@ -80,11 +100,13 @@ class _Stream:
             else StreamState(
                 orjson.loads(row.stack),
                 row.team,
-                orjson.loads(row.rolled_back_versions),
+                row.rolled_back_versions,
                 row.last_exercised_at,
                 row.deployed_since_rollback,
+                None if row.frozen_versions is None or row.frozen_seqs is None
+                else (row.frozen_versions, row.frozen_seqs),
             )
-        )
+        )  # fmt: skip
         self.last: tuple[int, int] | None = (
             None if replay or row.last_ts is None else (row.last_ts, row.last_seq)
         )
@@ -95,13 +117,34 @@ class _Stream:
         return self.state.footprint
 
     def saved(self) -> tuple[Any, ...]:
-        """Its state as `_SAVE_STATE` writes it back."""
+        """Its state as `_SAVE_STATE` writes it back (the top of its stack)."""
         last_ts, last_seq = self.last or (None, None)
         state = self.state
-        stack = orjson.dumps(state.stack).decode()
-        rolled_back = orjson.dumps(sorted(state.rolled_back_versions)).decode()
+        stack = orjson.dumps(state.saved_top()).decode()
+        # None keeps the stored text: PostgreSQL then keeps its TOASTed value as it is
+        # instead of compressing 44 kB again (a stream with 5,000 rolled-back versions).
+        rolled_back = state.saved_rolled_back() if state.rolled_back_changed else None
         return (stack, state.team, last_ts, last_seq, self.counted, rolled_back,
                 state.last_exercised, state.deployed_since_rollback, self.id)  # fmt: skip
+
+    def saved_frozen(self) -> tuple[Any, ...] | None:
+        """The `_SAVE_FROZEN` row of its stack's frozen bottom (`_DROP_FROZEN`'s when it
+        has none now), or None when that is as it was loaded."""
+        if not self.state.frozen_changed:
+            return None
+        versions, seqs = self.state.frozen_parts()
+        return (self.id, versions, seqs) if seqs else (self.id,)
+
+
+def _save_states(conn: Connection, saved: Sequence[_Stream], run: Any) -> None:
+    """Write back each stream's state: `run(function, *args)` runs or queues a statement."""
+    backend = backend_of(conn)
+    run(backend.execute_many, conn, _SAVE_STATE, [stream.saved() for stream in saved])
+    frozen = [row for row in map(_Stream.saved_frozen, saved) if row is not None]
+    if changed := [row for row in frozen if len(row) == 3]:
+        run(backend.execute_many, conn, _SAVE_FROZEN, changed)
+    if gone := [row for row in frozen if len(row) == 1]:
+        run(backend.execute_many, conn, _DROP_FROZEN, gone)
 
 
 class Projector:
@@ -202,24 +245,24 @@ class Projector:
         self.deferred[stream.id] = None
 
     def _save(self, saved: list[_Stream]) -> None:
-        # In slices: the stacks' JSON, all at once, would be the import's largest object.
-        backend = backend_of(self.conn)
+        # In slices: the stacks, all at once, would be the import's largest object.
         for start in range(0, len(saved), _SAVED_AT_ONCE):
-            rows = [stream.saved() for stream in saved[start : start + _SAVED_AT_ONCE]]
-            self.queue.submit(backend.execute_many, self.conn, _SAVE_STATE, rows)
+            _save_states(self.conn, saved[start : start + _SAVED_AT_ONCE], self.queue.submit)
 
 
 def _saved_size(row: Any) -> int:
-    """About the footprint a saved state takes once loaded: its JSON's length (a frozen
-    stack entry is about as many bytes as its JSON)."""
-    return len(row.stack) + len(row.rolled_back_versions)
+    """About the footprint a saved state takes once loaded: its JSON's length (a stack
+    entry is about as many bytes as its JSON) and its frozen bottom's."""
+    frozen = 0 if row.frozen_seqs is None else len(row.frozen_versions) + len(row.frozen_seqs)
+    return len(row.stack) + len(row.rolled_back_versions) + frozen
 
 
-def _stream_rows(conn: Connection, ids: list[int]) -> list[Any]:
+def _stream_rows(conn: Connection, ids: list[int]) -> list[SavedStream]:
+    """The saved streams of `ids`, in id order."""
     # A plain statement: rendering SQLAlchemy's expanding IN on every call took a third
     # of a single-event write (one stream loaded per POST; 931 -> 621 µs without it).
-    marks = ", ".join([backend_of(conn).placeholder] * len(ids))
-    return list(conn.exec_driver_sql(_SELECT_STREAMS.format(marks), tuple(ids)))
+    sql = _SELECT_STREAMS.format(", ".join("?" * len(ids)))
+    return [SavedStream._make(row) for row in backend_of(conn).driver_rows(conn, sql, ids)]
 
 
 def refresh_streams(
@@ -235,18 +278,16 @@ def refresh_streams(
     A stream continues from its saved state when that event is at or after the last one
     attributed, and replays from its first event otherwise; None forces a replay.
     """
-    writer = ProjectionWriter(conn, StatementQueue(), changes)
-    backend = backend_of(conn)
+    queue = StatementQueue()  # statements run at once
+    writer = ProjectionWriter(conn, queue, changes)
     ids = sorted(earliest_new_ts)
-    # A few streams at a time: each row read holds the stream's whole stack as JSON, and
-    # so does each state saved (300 kB for a stream of 10,000 deployments), so reading
-    # them all, or saving them all at the end, held 250 MB at 10M events (issue 14).
+    # A few streams at a time: each row read holds the stream's whole stack, and so does
+    # each state saved (150 kB for a stream of 10,000 deployments), so reading them all,
+    # or saving them all at the end, held 250 MB at 10M events (issue 14).
     for start in range(0, len(ids), _REFRESHED_AT_ONCE):
-        saved: list[tuple[Any, ...]] = []
+        saved: list[_Stream] = []
         chunk = ids[start : start + _REFRESHED_AT_ONCE]
-        rows = conn.execute(
-            select(*_STREAM_COLUMNS).where(streams.c.id.in_(chunk)).order_by(streams.c.id)
-        ).all()
+        rows = _stream_rows(conn, chunk)
         replay = [row.id for row in rows if not _continues(row, earliest_new_ts[row.id])]
         if replay:
             if changes is not None:
@@ -254,6 +295,7 @@ def refresh_streams(
             conn.execute(delete(deployments).where(deployments.c.stream_id.in_(replay)))
             conn.execute(delete(deployment_counts).where(deployment_counts.c.stream_id.in_(replay)))
             conn.execute(delete(orphan_rollbacks).where(orphan_rollbacks.c.stream_id.in_(replay)))
+            conn.execute(delete(stream_stacks).where(stream_stacks.c.stream_id.in_(replay)))
         corrections = read_corrections(conn, replay) if replay else {}
         for row in rows:
             stream = _Stream(row, replay=row.id in corrections)
@@ -266,9 +308,9 @@ def refresh_streams(
                     outcomes = corrected.amend(apply(stream.state, event))
                     stream.counted += writer.record(outcomes)
                 stream.last = (event.ts, event.seq)
-            saved.append(stream.saved())
+            saved.append(stream)
         writer.flush()
-        backend.execute_many(conn, _SAVE_STATE, saved)
+        _save_states(conn, saved, queue.submit)
         if changes is not None:
             for stream_id in replay:
                 changes.replayed(stream_id)

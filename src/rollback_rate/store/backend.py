@@ -81,6 +81,15 @@ class Backend:
             sql = sql.replace("?", self.placeholder)
         conn.exec_driver_sql(sql, [tuple(row) for row in rows])
 
+    def driver_rows(
+        self, conn: Connection, sql: str, params: Sequence[Any]
+    ) -> list[tuple[Any, ...]]:
+        """The rows of one statement written with '?' marks, as plain tuples, byte
+        strings as `bytes`: for reads of large binary values (a stack's frozen bottom)."""
+        if self.placeholder != "?":
+            sql = sql.replace("?", self.placeholder)
+        return [tuple(row) for row in conn.exec_driver_sql(sql, tuple(params))]
+
     def plain_rows(self, conn: Connection, statement: Select[Any]) -> list[tuple[Any, ...]]:
         """Every row of a SELECT as a plain tuple, for reads of tens of thousands of rows
         into Python (a report's rolled-back delays), where building SQLAlchemy's rows costs

@@ -151,6 +151,17 @@ class PostgresBackend(Backend):
         flat = tuple(value for row in rows for value in row)
         conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES {values}", flat)
 
+    def driver_rows(
+        self, conn: Connection, sql: str, params: Sequence[Any]
+    ) -> list[tuple[Any, ...]]:
+        # In binary: a bytea comes as its bytes, not as hex text to decode (the frozen
+        # bottom of a stack of 50,000 deployments, 665 kB: 7 ms in text, 1.5-3 ms so).
+        sql = sql.replace("?", self.placeholder)
+        with driver_errors(conn, sql) as driver, driver.cursor(binary=True) as cursor:
+            cursor.execute(sql, tuple(params))
+            found: list[tuple[Any, ...]] = cursor.fetchall()
+            return found
+
     def median(self, expression: ColumnElement[Any]) -> ColumnElement[Any] | None:
         return func.percentile_cont(0.5).within_group(expression)
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -93,6 +94,18 @@ streams = Table(
     # Counted deployments since the stream's last rollback (NULL before its first).
     Column("deployed_since_rollback", Integer),
     UniqueConstraint("model", "environment", name="uq_streams_model_environment"),
+)
+
+# The bottom of each stream's stack, frozen (`attribution/compact_stack.py`), when it has
+# one; `streams.stack` holds the entries above it as JSON. A row of its own, rewritten only
+# when the frozen part changes (one deployment in 32), so that a write into a long history
+# does not re-encode it or rewrite it.
+stream_stacks = Table(
+    "stream_stacks",
+    metadata,
+    Column("stream_id", Integer, primary_key=True, autoincrement=False),
+    Column("versions", LargeBinary, nullable=False),  # NUL-separated, NUL first and last
+    Column("seqs", LargeBinary, nullable=False),  # int64 little-endian; -1 when restored
 )
 
 # Projection: one row per counted deployment, with the rollback that ended it, if any.
