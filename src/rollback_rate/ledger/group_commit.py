@@ -57,8 +57,15 @@ class GroupCommitter:
     def submit(self, records: Sequence[EventRecord]) -> IngestResult:
         """Store `records` (validated, at most `max_events`) in the next group commit;
         block until it is durable and return this request's counts (or raise its error)."""
+        return self.enqueue(records).result()
+
+    def enqueue(self, records: Sequence[EventRecord]) -> Future[IngestResult]:
+        """`submit` without blocking: the future answers once the commit is durable (an
+        event loop awaits it without holding a thread)."""
         if not records:
-            return IngestResult()
+            done: Future[IngestResult] = Future()
+            done.set_result(IngestResult())
+            return done
         if len(records) > self.max_events:
             raise ValueError(f"{len(records)} events; a group commit holds {self.max_events}")
         pending = _Pending(records)
@@ -70,7 +77,7 @@ class GroupCommitter:
                 )
                 self._thread.start()
             self._ready.notify()
-        return pending.future.result()
+        return pending.future
 
     def queued(self) -> int:
         """Requests waiting for the next commit (not counting the one in flight)."""

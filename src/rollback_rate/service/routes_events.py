@@ -99,7 +99,7 @@ def json_response(payload: Any, status: int = 200) -> Response:
         }
     },
 )
-def post_events(
+async def post_events(
     request: Request,
     _token: Annotated[Any, Depends(require_scope("ingest"))],  # first: no body read without
     body: Annotated[bytes, Depends(read_body)],
@@ -110,7 +110,8 @@ def post_events(
     a duplicate, not stored twice. A request holding corrections is also answered with
     what they changed (`changes`); a rollback onto a version that had been rolled back
     before is stored and answered with a warning."""
-    received, result = ledger.record_json(body, max_events=request.app.state.settings.max_batch)
+    max_events = request.app.state.settings.max_batch
+    received, result = await ledger.record_json_async(body, max_events=max_events)
     answer: dict[str, Any] = {
         "received": received, "stored": result.stored, "duplicates": result.duplicates
     }  # fmt: skip
