@@ -9,9 +9,10 @@ report with its trend, the table, time to rollback, recent rollbacks; and for on
 model's drill-down its report, environments, time to rollback, recent rollbacks,
 streams and first page of events) runs `--readers` threads
 that send it until `--requests` are done or `--seconds` pass, and prints p50, p95 and the
-maximum. The page's own HTML and assets are timed too. Every loop is bounded and talks
-only to 127.0.0.1. The client shares the machine with the server and the database, so
-the figures are a floor.
+maximum. The page's own HTML and assets are timed too. With `--cache both` (the default)
+all of it runs twice, with the server's response cache off and then on. Every loop is
+bounded and talks only to 127.0.0.1. The client shares the machine with the server and
+the database, so the figures are a floor.
 """
 
 from __future__ import annotations
@@ -111,12 +112,25 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=40, help="Requests per call.")
     parser.add_argument("--seconds", type=float, default=60.0, help="At most, per call.")
     parser.add_argument("--model", default="load-0000", help="The drill-down's model.")
+    parser.add_argument(
+        "--cache", choices=["off", "on", "both"], default="both",
+        help="The server's response cache: off, on (10 s for answers as of now), or both "
+        "in turn, each with a server of its own.",
+    )  # fmt: skip
     args = parser.parse_args()
     url = args.db or f"sqlite:///{tempfile.mkdtemp(prefix='rr-bench-')}/bench.db"
     ledger = Ledger(url)
     load(ledger, args.deployments)
     token, _ = ledger.create_token(f"dash-{os.getpid()}-{time.time_ns()}", ["read"])
     ledger.close()
+    for cache in ["off", "on"] if args.cache == "both" else [args.cache]:
+        os.environ["ROLLBACK_RATE_RESPONSE_CACHE_SECONDS"] = "0" if cache == "off" else "10"
+        print(f"-- response cache {cache}")
+        run(url, token, args)
+
+
+def run(url: str, token: str, args: argparse.Namespace) -> None:
+    """One server, every call of the page timed."""
     server = Server(url, args.workers, access_log=False)
     try:
         with httpx.Client(base_url=server.url, timeout=120,

@@ -182,6 +182,11 @@ class ReadModel:
         with self.database.snapshot() as conn:
             return stream_gauges(conn, as_of, window)
 
+    def data_version(self) -> str | None:
+        """Changes whenever a commit could change any answer here (`Backend.data_version`)."""
+        with self.database.snapshot() as conn:
+            return self.database.backend.data_version(conn)
+
     def is_empty(self) -> bool:
         """No event was ever recorded."""
         with self.database.snapshot() as conn:

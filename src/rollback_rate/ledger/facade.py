@@ -524,6 +524,13 @@ class Ledger:
         return ReadModel(self.database).is_empty()
 
     @_translated
+    def data_version(self) -> str | None:
+        """An opaque value that changes whenever a commit (from any process) could change
+        an answer of the read methods: a reader may keep answers while it is the same.
+        None while it cannot be told (PostgreSQL, while another session is writing)."""
+        return ReadModel(self.database).data_version()
+
+    @_translated
     def outcomes(
         self, spans: Sequence[tuple[int, int]], window: int, models: Iterable[str] | None = None
     ) -> list[list[OutcomeTally]]:

@@ -35,6 +35,7 @@ from rollback_rate.service.middleware import (
     configure_access_log,
 )
 from rollback_rate.service.observability import LedgerCollector, RequestMetrics
+from rollback_rate.service.response_cache import ResponseCache
 from rollback_rate.service.schema import complete
 from rollback_rate.service.settings import Settings
 
@@ -88,6 +89,7 @@ def create_app(settings: Settings, ledger: Ledger | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.ledger = ledger
     app.state.tokens = TokenCache(settings.token_cache_seconds, settings.token_outage_seconds)
+    app.state.response_cache = ResponseCache(settings.response_cache_seconds)
     app.state.registry = registry
     app.state.alerts = alerts
 

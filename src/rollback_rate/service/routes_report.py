@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -18,7 +18,7 @@ from rollback_rate.aggregation.query import ORDERS
 from rollback_rate.ledger import Ledger
 from rollback_rate.service.auth import require_scope
 from rollback_rate.service.errors import ERROR_RESPONSES
-from rollback_rate.service.routes_events import json_response
+from rollback_rate.service.response_cache import kept_json
 from rollback_rate.service.schema import (
     BY,
     NAME,
@@ -84,6 +84,7 @@ class ModelsResponse(BaseModel):
     responses=ERROR_RESPONSES,
 )
 def get_report(
+    request: Request,
     _token: Annotated[Any, Depends(require_scope("read"))],
     ledger: Annotated[Ledger, Depends(get_ledger)],
     window: Window = "7d",
@@ -133,7 +134,7 @@ def get_report(
         order=order,
         tz=tz,
     )
-    return json_response(ledger.report(query).as_dict())
+    return kept_json(request, ledger, lambda: ledger.report(query).as_dict())
 
 
 @router.get(
@@ -143,6 +144,7 @@ def get_report(
     responses=ERROR_RESPONSES,
 )
 def get_models(
+    request: Request,
     _token: Annotated[Any, Depends(require_scope("read"))],
     ledger: Annotated[Ledger, Depends(get_ledger)],
     window: Window = "7d",
@@ -154,7 +156,7 @@ def get_models(
     query = parse_query(
         window=window, as_of=None, by="model,environment", model=model, environment=environment
     )
-    return json_response(ledger.models(query))
+    return kept_json(request, ledger, lambda: ledger.models(query))
 
 
 class RolledBack(BaseModel):
@@ -211,6 +213,7 @@ Until = Annotated[
     responses=ERROR_RESPONSES,
 )
 def get_rollbacks(
+    request: Request,
     _token: Annotated[Any, Depends(require_scope("read"))],
     ledger: Annotated[Ledger, Depends(get_ledger)],
     window: Window = "7d",
@@ -229,7 +232,7 @@ def get_rollbacks(
         window=window, as_of=as_of, model=model, environment=environment, team=team,
         since=since, until=until,
     )  # fmt: skip
-    return json_response(ledger.recent_rollbacks(query, limit))
+    return kept_json(request, ledger, lambda: ledger.recent_rollbacks(query, limit))
 
 
 @router.get(
@@ -239,6 +242,7 @@ def get_rollbacks(
     responses=ERROR_RESPONSES,
 )
 def get_time_to_rollback(
+    request: Request,
     _token: Annotated[Any, Depends(require_scope("read"))],
     ledger: Annotated[Ledger, Depends(get_ledger)],
     window: Window = "7d",
@@ -255,4 +259,4 @@ def get_time_to_rollback(
         window=window, as_of=as_of, model=model, environment=environment, team=team,
         since=since, until=until,
     )  # fmt: skip
-    return json_response(ledger.time_to_rollback(query))
+    return kept_json(request, ledger, lambda: ledger.time_to_rollback(query))

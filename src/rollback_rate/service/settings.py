@@ -34,6 +34,7 @@ class Settings:
     no_auth: bool = False
     token_cache_seconds: float = 5.0
     token_outage_seconds: float = 300.0
+    response_cache_seconds: float = 10.0  # response_cache.py; 0 turns it off
     access_log: bool = True
     metrics_window: str = "7d"
     max_batch: int = MAX_BATCH
@@ -47,6 +48,8 @@ class Settings:
             raise InvalidOption("ROLLBACK_RATE_TOKEN_CACHE_SECONDS must not be negative")
         if self.token_outage_seconds < 0:
             raise InvalidOption("ROLLBACK_RATE_TOKEN_OUTAGE_SECONDS must not be negative")
+        if self.response_cache_seconds < 0:
+            raise InvalidOption("ROLLBACK_RATE_RESPONSE_CACHE_SECONDS must not be negative")
         parse_window(self.metrics_window)
         try:
             normalise_url(self.db_url)
@@ -62,6 +65,7 @@ class Settings:
             no_auth=parse_flag(env, "ROLLBACK_RATE_NO_AUTH", False),
             token_cache_seconds=parse_seconds(env, "ROLLBACK_RATE_TOKEN_CACHE_SECONDS", 5.0),
             token_outage_seconds=parse_seconds(env, "ROLLBACK_RATE_TOKEN_OUTAGE_SECONDS", 300.0),
+            response_cache_seconds=parse_seconds(env, "ROLLBACK_RATE_RESPONSE_CACHE_SECONDS", 10.0),
             access_log=parse_flag(env, "ROLLBACK_RATE_ACCESS_LOG", True),
             metrics_window=env.get("ROLLBACK_RATE_METRICS_WINDOW") or "7d",
             group_commit=parse_flag(env, "ROLLBACK_RATE_GROUP_COMMIT", True),

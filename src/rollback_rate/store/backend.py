@@ -97,6 +97,14 @@ class Backend:
         (numbers, strings)."""
         return [tuple(row) for row in conn.execute(statement)]
 
+    def data_version(self, conn: Connection) -> str | None:
+        """A value that changes whenever a commit could change an answer read from the
+        log and the projection (to keep answers while it does not), or None while that
+        cannot be told (keep nothing). On SQLite the last seq: one writer at a time, so it
+        grows commit by commit, and every write that changes an answer appends an event
+        (corrections are events too)."""
+        return str(conn.exec_driver_sql("SELECT max(seq) FROM events").scalar())
+
     def is_retryable(self, error: DBAPIError) -> bool:
         """The transaction was aborted by the database and can run again as it was."""
         return False

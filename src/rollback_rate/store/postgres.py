@@ -162,6 +162,15 @@ class PostgresBackend(Backend):
             found: list[tuple[Any, ...]] = cursor.fetchall()
             return found
 
+    def data_version(self, conn: Connection) -> str | None:
+        # The last seq as on SQLite, but seqs come from a sequence: a writer holding an
+        # earlier seq may commit after one holding a later one, and the last seq would
+        # not change at that commit. Every writer locks its streams (`ensure_streams`)
+        # before it takes seqs and keeps the table lock until it ends, so while another
+        # session holds one there is no version to keep answers under.
+        last, writing = conn.exec_driver_sql(_DATA_VERSION).one()
+        return None if writing else str(last)
+
     def median(self, expression: ColumnElement[Any]) -> ColumnElement[Any] | None:
         return func.percentile_cont(0.5).within_group(expression)
 
@@ -170,6 +179,14 @@ class PostgresBackend(Backend):
 
 
 POSTGRES = PostgresBackend()
+
+_DATA_VERSION = """
+SELECT (SELECT max(seq) FROM events),
+       EXISTS (SELECT 1 FROM pg_locks
+               WHERE locktype = 'relation' AND relation = 'streams'::regclass
+                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                 AND mode = 'RowExclusiveLock' AND pid <> pg_backend_pid())
+"""
 
 
 def _copy_new(cursor: Any, seqs: list[int], rows: Sequence[Row]) -> bool:

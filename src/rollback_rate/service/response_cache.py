@@ -1,0 +1,124 @@
+"""Answers of the dashboard's read endpoints, kept while the data they came from stands.
+
+A dashboard page asks for the same report as every other viewer of that page, and a
+report over a million deployments takes a fifth of a second of CPU: eight viewers on two
+cores queue behind each other (issue 14). The answer only changes when a commit could
+change it, which `Ledger.data_version` tells cheaply (the last seq; on PostgreSQL only
+while no other session is writing, since a commit there may hold an earlier seq than one
+already visible), so an answer is kept, as the JSON bytes sent, under its request's
+path and query and the data version read before it was computed:
+
+- a request that pins `as_of` is answered from the cache for as long as the data version
+  is the same: the answer is a function of the log and its query alone;
+- a request without `as_of` ("now") is answered from the cache only while the kept answer
+  is at most `max_age` seconds old (`ROLLBACK_RATE_RESPONSE_CACHE_SECONDS`, default 10; 0
+  turns the cache off). Its `as_of` says the moment it was computed, so it stays
+  explainable from the log, and the dashboard pins that moment for the page's other
+  calls, which then find their answers kept too.
+
+Concurrent requests for an answer being computed wait for it instead of computing it
+again. An error is never kept. At most `entries` answers are kept, the least recently
+used dropped first.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from fastapi import Request, Response
+
+from rollback_rate.ledger import Ledger
+
+DEFAULT_MAX_AGE = 10.0
+DEFAULT_ENTRIES = 256
+
+
+@dataclass
+class _Kept:
+    version: str
+    at: float  # the cache's clock when its computation started
+    answer: Future[bytes]
+
+
+class ResponseCache:
+    """Answers by request key and data version; thread-safe (sync routes run in a pool)."""
+
+    def __init__(
+        self,
+        max_age: float = DEFAULT_MAX_AGE,
+        entries: int = DEFAULT_ENTRIES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_age = max_age
+        self.entries = entries
+        self.clock = clock
+        self._kept: OrderedDict[Hashable, _Kept] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_age > 0
+
+    def answer(
+        self, key: Hashable, version: str | None, pinned: bool, compute: Callable[[], bytes]
+    ) -> bytes:
+        """The kept answer for `key` at `version`, or `compute()`'s, then kept. `pinned`:
+        the request fixed its moment (`as_of`), so its answer does not age. Without a
+        version (data being written), nothing is kept or served from the cache."""
+        if not self.enabled or version is None:
+            return compute()
+        now = self.clock()
+        with self._lock:
+            kept = self._kept.get(key)
+            fresh = (
+                kept is not None
+                and kept.version == version
+                and (pinned or now - kept.at <= self.max_age)
+            )
+            if fresh:
+                assert kept is not None
+                self._kept.move_to_end(key)
+                self.hits += 1
+            else:
+                kept = self._kept[key] = _Kept(version, now, Future())
+                self._kept.move_to_end(key)
+                while len(self._kept) > self.entries:
+                    self._kept.popitem(last=False)
+                self.misses += 1
+        if fresh:
+            return kept.answer.result()
+        try:
+            body = compute()
+        except BaseException as exc:
+            kept.answer.set_exception(exc)  # the requests waiting for it get the error too
+            with self._lock:
+                if self._kept.get(key) is kept:
+                    del self._kept[key]
+            raise
+        kept.answer.set_result(body)
+        return body
+
+
+def kept_json(request: Request, ledger: Ledger, compute: Callable[[], Any]) -> Response:
+    """The JSON of `compute()` for this request, through the app's response cache. Call
+    it once the query is checked: a refused one never reaches the cache."""
+    cache: ResponseCache = request.app.state.response_cache
+    if not cache.enabled:
+        return _json(orjson.dumps(compute()))
+    params = request.query_params
+    key = (request.url.path, tuple(sorted(params.multi_items())))
+    version = ledger.data_version()
+    return _json(cache.answer(key, version, "as_of" in params, lambda: orjson.dumps(compute())))
+
+
+def _json(body: bytes) -> Response:
+    return Response(body, media_type="application/json")
