@@ -161,3 +161,16 @@ def test_a_report_is_answered_from_the_cache_until_a_write(client, tokens, db):
     # a refused query is answered 4xx and never reaches the cache
     bad = client.get("/api/v1/report", params={"as_of": "yesterday"}, headers=read)
     assert bad.status_code == 422 and cache.misses == 2
+
+
+def test_the_bytes_kept_are_bounded():
+    cache = ResponseCache(max_age=10, max_bytes=10)
+    cache.answer("a", "v", True, lambda: b"12345")
+    cache.answer("b", "v", True, lambda: b"12345")
+    assert cache.bytes == 10
+    cache.answer("c", "v", True, lambda: b"123")  # "a" goes: the least recently used
+    assert cache.bytes == 8
+    assert cache.answer("b", "v", True, lambda: b"recomputed") == b"12345"
+    assert cache.answer("a", "v", True, lambda: b"again") == b"again"  # 5 more: "c" goes
+    cache.answer("huge", "v", True, lambda: b"x" * 11)  # larger than the bound: not kept
+    assert cache.bytes <= 10 and cache.answer("huge", "v", True, lambda: b"y") == b"y"

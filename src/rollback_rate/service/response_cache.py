@@ -17,8 +17,8 @@ path and query and the data version read before it was computed:
   calls, which then find their answers kept too.
 
 Concurrent requests for an answer being computed wait for it instead of computing it
-again. An error is never kept. At most `entries` answers are kept, the least recently
-used dropped first.
+again. An error is never kept. At most `entries` answers and `max_bytes` bytes (64 MiB)
+are kept, the least recently used dropped first.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from rollback_rate.ledger import Ledger
 
 DEFAULT_MAX_AGE = 10.0
 DEFAULT_ENTRIES = 256
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # a table by model over 2,000 streams is 755 kB
 
 
 @dataclass
@@ -45,6 +46,7 @@ class _Kept:
     version: str
     at: float  # the cache's clock when its computation started
     answer: Future[bytes]
+    size: int = 0  # bytes, once answered
 
 
 class ResponseCache:
@@ -55,9 +57,12 @@ class ResponseCache:
         max_age: float = DEFAULT_MAX_AGE,
         entries: int = DEFAULT_ENTRIES,
         clock: Callable[[], float] = time.monotonic,
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self.max_age = max_age
         self.entries = entries
+        self.max_bytes = max_bytes
+        self.bytes = 0  # of the answers kept
         self.clock = clock
         self._kept: OrderedDict[Hashable, _Kept] = OrderedDict()
         self._lock = threading.Lock()
@@ -89,10 +94,10 @@ class ResponseCache:
                 self._kept.move_to_end(key)
                 self.hits += 1
             else:
+                if key in self._kept:
+                    self.bytes -= self._kept.pop(key).size
                 kept = self._kept[key] = _Kept(version, now, Future())
-                self._kept.move_to_end(key)
-                while len(self._kept) > self.entries:
-                    self._kept.popitem(last=False)
+                self._shrink()
                 self.misses += 1
         if fresh:
             return kept.answer.result()
@@ -102,10 +107,20 @@ class ResponseCache:
             kept.answer.set_exception(exc)  # the requests waiting for it get the error too
             with self._lock:
                 if self._kept.get(key) is kept:
-                    del self._kept[key]
+                    del self._kept[key]  # its size was never counted
             raise
         kept.answer.set_result(body)
+        with self._lock:
+            if self._kept.get(key) is kept:
+                kept.size = len(body)
+                self.bytes += kept.size
+                self._shrink()
         return body
+
+    def _shrink(self) -> None:
+        """Drop the least recently used answers past the bounds (the lock is held)."""
+        while len(self._kept) > self.entries or (self.bytes > self.max_bytes and self._kept):
+            self.bytes -= self._kept.popitem(last=False)[1].size
 
 
 def kept_json(request: Request, ledger: Ledger, compute: Callable[[], Any]) -> Response:
