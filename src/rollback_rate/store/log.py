@@ -40,15 +40,15 @@ def ensure_streams(
     commit order. On SQLite the whole transaction is already exclusive.
     """
     missing = sorted({key for key in keys if key not in known})
-    mark = backend_of(conn).placeholder
+    backend = backend_of(conn)
     for start in range(0, len(missing), 500):
         chunk = missing[start : start + 500]
-        values = ", ".join(f"({mark}, {mark})" for _ in chunk)
-        rows = conn.exec_driver_sql(
-            f"INSERT INTO streams (model, environment) VALUES {values} "
+        rows = backend.driver_rows(
+            conn,
+            f"INSERT INTO streams (model, environment) VALUES {', '.join(['(?, ?)'] * len(chunk))} "
             "ON CONFLICT (model, environment) DO UPDATE SET model = excluded.model "
             "RETURNING id, model, environment",
-            tuple(part for key in chunk for part in key),
+            [part for key in chunk for part in key],
         )
         for stream_id, model, environment in rows:
             known[(model, environment)] = stream_id
@@ -78,14 +78,14 @@ def append_events(
 
 def _insert_returning(conn: Connection, rows: list[Row]) -> list[tuple[int, str]]:
     """One statement that says which rows were new: (seq, event_id)."""
-    mark = backend_of(conn).placeholder
-    one = "(" + ", ".join([mark] * len(EVENT_COLUMNS)) + ")"
+    one = "(" + ", ".join("?" * len(EVENT_COLUMNS)) + ")"
     return [
         (seq, event_id)
-        for seq, event_id in conn.exec_driver_sql(
+        for seq, event_id in backend_of(conn).driver_rows(
+            conn,
             f"INSERT INTO events ({_COLUMN_LIST}) VALUES {', '.join([one] * len(rows))} "
             "ON CONFLICT (event_id) DO NOTHING RETURNING seq, event_id",
-            tuple(value for row in rows for value in row),
+            [value for row in rows for value in row],
         )
     ]
 
