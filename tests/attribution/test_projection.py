@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from rollback_rate.attribution import Projector, StateBudget
 from rollback_rate.ledger.writes import validate_events
 from rollback_rate.store import Database, append_events
@@ -269,3 +271,22 @@ def test_readers_find_the_live_version_and_its_target_in_a_split_stack(db):
     [stream] = ledger.readiness().streams
     facts = stream.readiness.facts
     assert (facts.live_version, facts.target_version) == ("v39", "v38")
+
+
+@pytest.mark.parametrize("table", ["deployments", "stream_stacks"])
+def test_a_failed_statement_of_a_replay_fails_the_rebuild_and_stores_nothing(sqlite_db, table):
+    # A replay queued its writes and never asked the queue how they went: a failed
+    # insert (here a trigger, as a full disk would) was lost and the rebuild committed.
+    from rollback_rate import Ledger
+    from rollback_rate.errors import DatabaseError
+
+    load(sqlite_db, [deploy("m", f"v{i}", _minute(i)) for i in range(100)])
+    before = everything(sqlite_db), _saved(sqlite_db)
+    with sqlite_db.begin() as conn:
+        conn.exec_driver_sql(
+            f"CREATE TRIGGER refuse BEFORE INSERT ON {table} "
+            "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+        )
+    with Ledger(sqlite_db, group_commit=False) as ledger, pytest.raises(DatabaseError):
+        ledger.rebuild()
+    assert (everything(sqlite_db), _saved(sqlite_db)) == before

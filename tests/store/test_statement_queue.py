@@ -54,3 +54,30 @@ def test_a_writer_thread_shortens_the_switch_interval_while_it_runs():
         queue.start_thread()
         raise ValueError("the load failed")
     assert sys.getswitchinterval() == usual
+
+
+def _fail(message: str) -> None:
+    raise RuntimeError(message)
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+def test_after_a_failure_nothing_more_runs_and_every_job_answers_the_first_error(threaded):
+    # The transaction is lost at the first failure: later statements would only meet the
+    # connection it left (SQLAlchemy refusing an invalidated one, PostgreSQL an aborted
+    # transaction) and hide the cause.
+    ran: list[int] = []
+    with pytest.raises(RuntimeError, match="first"), StatementQueue() as queue:
+        if threaded:
+            queue.start_thread()
+        queue.submit(_fail, "first")
+        later = queue.submit(ran.append, 1)
+        with pytest.raises(RuntimeError, match="first"):
+            queue.run(ran.append, 2)
+        assert isinstance(later.exception(), RuntimeError)
+    assert ran == []
+
+
+def test_an_error_in_flight_after_a_queued_failure_gives_way_to_it():
+    with pytest.raises(RuntimeError, match="connection lost"), StatementQueue() as queue:
+        queue.submit(_fail, "connection lost")
+        raise ValueError("a statement sent on the lost connection")

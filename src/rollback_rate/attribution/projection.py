@@ -278,42 +278,49 @@ def refresh_streams(
     A stream continues from its saved state when that event is at or after the last one
     attributed, and replays from its first event otherwise; None forces a replay.
     """
-    queue = StatementQueue()  # statements run at once
-    writer = ProjectionWriter(conn, queue, changes)
-    ids = sorted(earliest_new_ts)
-    # A few streams at a time: each row read holds the stream's whole stack, and so does
-    # each state saved (150 kB for a stream of 10,000 deployments), so reading them all,
-    # or saving them all at the end, held 250 MB at 10M events (issue 14).
-    for start in range(0, len(ids), _REFRESHED_AT_ONCE):
-        saved: list[_Stream] = []
-        chunk = ids[start : start + _REFRESHED_AT_ONCE]
-        rows = _stream_rows(conn, chunk)
-        replay = [row.id for row in rows if not _continues(row, earliest_new_ts[row.id])]
-        if replay:
+    # Statements run at once; a failed one stops the rest, and the queue raises it, not
+    # what a later statement met on the connection it lost.
+    with StatementQueue() as queue:
+        writer = ProjectionWriter(conn, queue, changes)
+        ids = sorted(earliest_new_ts)
+        # A few streams at a time: each row read holds the stream's whole stack, and so does
+        # each state saved (150 kB for a stream of 10,000 deployments), so reading them all,
+        # or saving them all at the end, held 250 MB at 10M events (issue 14).
+        for start in range(0, len(ids), _REFRESHED_AT_ONCE):
+            saved: list[_Stream] = []
+            chunk = ids[start : start + _REFRESHED_AT_ONCE]
+            rows = _stream_rows(conn, chunk)
+            replay = [row.id for row in rows if not _continues(row, earliest_new_ts[row.id])]
+            if replay:
+                if changes is not None:
+                    _note_before_replay(conn, replay, changes)
+                conn.execute(delete(deployments).where(deployments.c.stream_id.in_(replay)))
+                conn.execute(
+                    delete(deployment_counts).where(deployment_counts.c.stream_id.in_(replay))
+                )
+                conn.execute(
+                    delete(orphan_rollbacks).where(orphan_rollbacks.c.stream_id.in_(replay))
+                )
+                conn.execute(delete(stream_stacks).where(stream_stacks.c.stream_id.in_(replay)))
+            corrections = read_corrections(conn, replay) if replay else {}
+            for row in rows:
+                stream = _Stream(row, replay=row.id in corrections)
+                writer.stream(stream.id, stream.model, stream.environment)
+                corrected = corrections.get(row.id)
+                for event in _events_after(conn, stream.id, stream.last, page):
+                    if corrected is None:
+                        stream.counted += writer.record(apply(stream.state, event))
+                    elif event.seq not in corrected.voided:
+                        outcomes = corrected.amend(apply(stream.state, event))
+                        stream.counted += writer.record(outcomes)
+                    stream.last = (event.ts, event.seq)
+                saved.append(stream)
+            writer.flush()
+            _save_states(conn, saved, queue.submit)
+            queue.drain()  # each chunk's first failure, before more is sent
             if changes is not None:
-                _note_before_replay(conn, replay, changes)
-            conn.execute(delete(deployments).where(deployments.c.stream_id.in_(replay)))
-            conn.execute(delete(deployment_counts).where(deployment_counts.c.stream_id.in_(replay)))
-            conn.execute(delete(orphan_rollbacks).where(orphan_rollbacks.c.stream_id.in_(replay)))
-            conn.execute(delete(stream_stacks).where(stream_stacks.c.stream_id.in_(replay)))
-        corrections = read_corrections(conn, replay) if replay else {}
-        for row in rows:
-            stream = _Stream(row, replay=row.id in corrections)
-            writer.stream(stream.id, stream.model, stream.environment)
-            corrected = corrections.get(row.id)
-            for event in _events_after(conn, stream.id, stream.last, page):
-                if corrected is None:
-                    stream.counted += writer.record(apply(stream.state, event))
-                elif event.seq not in corrected.voided:
-                    outcomes = corrected.amend(apply(stream.state, event))
-                    stream.counted += writer.record(outcomes)
-                stream.last = (event.ts, event.seq)
-            saved.append(stream)
-        writer.flush()
-        _save_states(conn, saved, queue.submit)
-        if changes is not None:
-            for stream_id in replay:
-                changes.replayed(stream_id)
+                for stream_id in replay:
+                    changes.replayed(stream_id)
 
 
 def rebuild_all(conn: Connection, changes: ChangeLog | None = None) -> int:

@@ -6,7 +6,9 @@ Handing the statements to a single writer thread lets the two overlap: the serve
 on another core while this process goes on, and the thread needs the GIL only to format
 rows. The thread is the connection's only user while statements are queued; callers that
 need an answer wait for it, the rest are fire and forget, and `drain` raises the first
-error.
+error. After a job fails nothing more runs (the transaction is lost): every later job
+answers that first error, so it is the one the caller sees, not a consequence of it
+(SQLAlchemy refusing a connection it invalidated, say).
 
 SQLite does its work inside this process, under the GIL, where a thread would only add
 switching, so there (and for small batches, where a thread would cost more than it
@@ -56,6 +58,7 @@ class StatementQueue:
     def __init__(self) -> None:
         self._executor: ThreadPoolExecutor | None = None
         self._pending: list[Future[Any]] = []
+        self._failed: BaseException | None = None
 
     def start_thread(self) -> None:
         """Run the work submitted from now on in a writer thread."""
@@ -69,16 +72,25 @@ class StatementQueue:
         if self._executor is None:
             done: Future[T] = Future()
             try:
-                done.set_result(job(*args))
+                done.set_result(self._call(job, *args))
             except BaseException as exc:  # re-raised by result(), like a thread's
                 done.set_exception(exc)
                 self._pending.append(done)
             return done
-        future = self._executor.submit(job, *args)
+        future = self._executor.submit(self._call, job, *args)
         if len(self._pending) >= 16:  # forget the jobs that are done and went well
             self._pending = [f for f in self._pending if not f.done() or f.exception()]
         self._pending.append(future)
         return future
+
+    def _call(self, job: Callable[..., T], *args: Any) -> T:
+        if self._failed is not None:
+            raise self._failed
+        try:
+            return job(*args)
+        except BaseException as exc:
+            self._failed = exc
+            raise
 
     def run(self, job: Callable[..., T], *args: Any) -> T:
         """Queue a job and wait for its answer."""
@@ -111,6 +123,10 @@ class StatementQueue:
             else:
                 for future in self._pending:
                     future.exception()
+                if self._failed is not None and self._failed is not error:
+                    # A job failed first: the error in flight is its consequence (a
+                    # statement sent on a connection that job's failure had lost).
+                    raise self._failed
         finally:
             if self._executor is not None:
                 self._executor.shutdown(wait=True)
