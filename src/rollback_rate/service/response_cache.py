@@ -9,7 +9,9 @@ already visible), so an answer is kept, as the JSON bytes sent, under its reques
 path and query and the data version read before it was computed:
 
 - a request that pins `as_of` is answered from the cache for as long as the data version
-  is the same: the answer is a function of the log and its query alone;
+  is the same, at most 10 minutes: the answer is a function of the log and its query
+  alone, except after `db rebuild`, which appends no event (a rebuild that changes
+  answers follows an upgrade of the rules, and shows within those 10 minutes);
 - a request without `as_of` ("now") is answered from the cache only while the kept answer
   is at most `max_age` seconds old (`ROLLBACK_RATE_RESPONSE_CACHE_SECONDS`, default 10; 0
   turns the cache off). Its `as_of` says the moment it was computed, so it stays
@@ -39,6 +41,7 @@ from rollback_rate.ledger import Ledger
 DEFAULT_MAX_AGE = 10.0
 DEFAULT_ENTRIES = 256
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # a table by model over 2,000 streams is 755 kB
+PINNED_MAX_AGE = 600.0  # seconds: how long a rebuild (no new event) can go unseen
 
 
 @dataclass
@@ -87,7 +90,7 @@ class ResponseCache:
             fresh = (
                 kept is not None
                 and kept.version == version
-                and (pinned or now - kept.at <= self.max_age)
+                and now - kept.at <= (PINNED_MAX_AGE if pinned else self.max_age)
             )
             if fresh:
                 assert kept is not None
