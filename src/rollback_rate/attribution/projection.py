@@ -55,13 +55,6 @@ _SAVE_FROZEN = (
     "ON CONFLICT (stream_id) DO UPDATE SET versions = excluded.versions, seqs = excluded.seqs"
 )
 _DROP_FROZEN = "DELETE FROM stream_stacks WHERE stream_id = ?"
-_SELECT_STREAMS = (
-    "SELECT streams.id, model, environment, team, stack, last_ts, last_seq, "
-    "deployments_counted, rolled_back_versions, last_exercised_at, deployed_since_rollback, "
-    "stream_stacks.versions, stream_stacks.seqs "
-    "FROM streams LEFT JOIN stream_stacks ON stream_stacks.stream_id = streams.id "
-    "WHERE streams.id IN ({}) ORDER BY streams.id"
-)
 
 
 class SavedStream(NamedTuple):
@@ -82,6 +75,18 @@ class SavedStream(NamedTuple):
     frozen_versions: bytes | None
     frozen_seqs: bytes | None
 
+
+# Its columns in the order of SavedStream's fields: one list, so the two cannot drift.
+_QUALIFIED = {
+    "id": "streams.id",
+    "frozen_versions": "stream_stacks.versions",
+    "frozen_seqs": "stream_stacks.seqs",
+}
+_SELECT_STREAMS = (
+    f"SELECT {', '.join(_QUALIFIED.get(name, name) for name in SavedStream._fields)} "
+    "FROM streams LEFT JOIN stream_stacks ON stream_stacks.stream_id = streams.id "
+    "WHERE streams.id IN ({}) ORDER BY streams.id"
+)
 
 _EVENT_COLUMNS = tuple(events.c[name] for name in StreamEvent._fields)
 
@@ -127,13 +132,12 @@ class _Stream:
         return (stack, state.team, last_ts, last_seq, self.counted, rolled_back,
                 state.last_exercised, state.deployed_since_rollback, self.id)  # fmt: skip
 
-    def saved_frozen(self) -> tuple[Any, ...] | None:
-        """The `_SAVE_FROZEN` row of its stack's frozen bottom (`_DROP_FROZEN`'s when it
-        has none now), or None when that is as it was loaded."""
+    def saved_frozen(self) -> tuple[int, bytes, bytes] | None:
+        """Its stack's frozen bottom as `_SAVE_FROZEN` writes it (empty strings when it has
+        none now), or None when that is as it was loaded."""
         if not self.state.frozen_changed:
             return None
-        versions, seqs = self.state.frozen_parts()
-        return (self.id, versions, seqs) if seqs else (self.id,)
+        return (self.id, *self.state.frozen_parts())
 
 
 def _save_states(conn: Connection, saved: Sequence[_Stream], run: Any) -> None:
@@ -141,9 +145,9 @@ def _save_states(conn: Connection, saved: Sequence[_Stream], run: Any) -> None:
     backend = backend_of(conn)
     run(backend.execute_many, conn, _SAVE_STATE, [stream.saved() for stream in saved])
     frozen = [row for row in map(_Stream.saved_frozen, saved) if row is not None]
-    if changed := [row for row in frozen if len(row) == 3]:
+    if changed := [row for row in frozen if row[2]]:
         run(backend.execute_many, conn, _SAVE_FROZEN, changed)
-    if gone := [row for row in frozen if len(row) == 1]:
+    if gone := [(stream_id,) for stream_id, _, seqs in frozen if not seqs]:
         run(backend.execute_many, conn, _DROP_FROZEN, gone)
 
 

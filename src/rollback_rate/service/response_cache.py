@@ -80,8 +80,9 @@ class ResponseCache:
         self, key: Hashable, version: str | None, pinned: bool, compute: Callable[[], bytes]
     ) -> bytes:
         """The kept answer for `key` at `version`, or `compute()`'s, then kept. `pinned`:
-        the request fixed its moment (`as_of`), so its answer does not age. Without a
-        version (data being written), nothing is kept or served from the cache."""
+        the request fixed its moment (`as_of`), so its answer ages only past
+        PINNED_MAX_AGE. Without a version (data being written), nothing is kept or served
+        from the cache."""
         if not self.enabled or version is None:
             return compute()
         now = self.clock()
