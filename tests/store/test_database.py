@@ -99,6 +99,13 @@ def test_a_database_from_an_older_revision_upgrades_with_its_data(tmp_path):
         assert [tuple(cell) for cell in cells] == [("", "2026-W01", "2026-01", 2)]
 
 
+# Every table a report reads. The rollup and the streams table were once left out on
+# PostgreSQL: after a bulk import the planner guessed the rollup's 171,000 cells to be
+# 2,765 and chose a serial plan (team and month over a million deployments: 41 ms of
+# the cells' 25).
+_READ_BY_REPORTS = ("events", "deployments", "deployment_counts", "streams", "orphan_rollbacks")
+
+
 def test_maintain_refreshes_statistics_on_both_backends(db):
     from tests.helpers import deploy, load
 
@@ -107,10 +114,10 @@ def test_maintain_refreshes_statistics_on_both_backends(db):
     with db.snapshot() as conn:
         if db.backend.name == "postgresql":
             analysed = conn.exec_driver_sql(
-                "SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL "
-                "FROM pg_stat_user_tables WHERE relname = 'deployments'"
-            ).one()
-            assert tuple(analysed) == (True, True)
+                "SELECT relname FROM pg_stat_user_tables "
+                "WHERE last_vacuum IS NOT NULL AND last_analyze IS NOT NULL"
+            ).scalars()
+            assert set(_READ_BY_REPORTS) <= set(analysed)
         else:
             assert conn.exec_driver_sql("SELECT count(*) FROM sqlite_stat1").scalar_one() > 0
 
