@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from statistics import median
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -180,3 +181,32 @@ def test_the_overall_median_beside_a_grouping_is_the_middle_of_all_delays(db):
         ("a",): 5.5 * HOUR,
         ("b",): 2 * HOUR,
     }
+
+
+def test_medians_of_delays_past_two_to_the_53_microseconds_are_double_precision(db):
+    # Delays reach the median as floats on both backends (SQLite's through Python, which
+    # sorts floats faster; PostgreSQL's percentile_cont), the same integers below 2^53
+    # microseconds (285 years). Two rollbacks about 9,000 years after their deployments:
+    # the median is their mean within double precision.
+    events = [
+        {"type": "deployment", "model": "a", "version": "1", "timestamp": "0001-01-01T00:00:00Z"},
+        {"type": "deployment", "model": "a", "version": "2", "timestamp": "0001-01-02T00:00:00Z"},
+        {"type": "rollback", "model": "a", "timestamp": "9000-01-01T00:00:00.000005Z"},
+        {"type": "deployment", "model": "a", "version": "3", "timestamp": "9000-01-02T00:00:00Z"},
+        {"type": "rollback", "model": "a", "timestamp": "9999-01-01T00:00:00.000008Z"},
+    ]
+    Ledger(db).record_batch(events)
+    as_of = to_micros(datetime(9999, 12, 31, tzinfo=UTC))
+    delays = [
+        to_micros(datetime(9000, 1, 1, tzinfo=UTC)) + 5 - to_micros(datetime(1, 1, 2, tzinfo=UTC)),
+        to_micros(datetime(9999, 1, 1, tzinfo=UTC))
+        + 8
+        - to_micros(datetime(9000, 1, 2, tzinfo=UTC)),
+    ]
+    assert min(delays) > 2**53
+    query = ReportQuery(as_of=as_of, window=as_of - to_micros(datetime(1, 1, 1, tzinfo=UTC)))
+    with db.snapshot() as conn:
+        overall, by_model = aggregate_many(conn, query, [(), ("model",)])
+    assert (overall[()].rollbacks, by_model[("a",)].rollbacks) == (2, 2)
+    found = [overall[()].median_rollback_micros, by_model[("a",)].median_rollback_micros]
+    assert found == [pytest.approx(sum(delays) / 2, rel=1e-15)] * 2

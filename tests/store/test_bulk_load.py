@@ -51,7 +51,7 @@ def test_every_secondary_index_of_the_projection_and_the_log_is_deferred():
         for index in metadata.tables[name].indexes
     }
     assert {index.name for index in DEFERRED} == expected
-    assert len(DEFERRED) == 12  # 3 of the log, 7 of deployments, 1 each of the rollups
+    assert len(DEFERRED) == 13  # 3 of the log, 8 of deployments, 1 each of the rollups
 
 
 def test_a_large_import_into_an_empty_log_builds_its_indexes_after(sqlite_db, caplog):

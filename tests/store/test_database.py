@@ -1,3 +1,4 @@
+import pytest
 import sqlalchemy as sa
 
 from rollback_rate.store import open_database
@@ -10,6 +11,53 @@ def test_migrations_create_the_tables_the_code_uses(db):
         for table in metadata.sorted_tables:
             columns = {c["name"] for c in inspector.get_columns(table.name)}
             assert columns == {c.name for c in table.columns}, table.name
+
+
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+def test_migrations_create_the_indexes_the_code_declares(db):
+    # Bulk loads build the secondary indexes from the declarations (schema.py), upgrades
+    # from the migrations: both must give the same columns in the same order.
+    with db.snapshot() as conn:
+        inspector = sa.inspect(conn)
+        for table in metadata.sorted_tables:
+            built = {i["name"]: i["column_names"] for i in inspector.get_indexes(table.name)}
+            for index in table.indexes:
+                if index.name in built and not index.expressions[len(index.columns) :]:
+                    assert built[index.name] == [c.name for c in index.columns], index.name
+        cell = {i["name"]: i for i in inspector.get_indexes("deployment_counts")}
+    assert cell["ix_deployment_counts_cell"]["column_names"][:3] == ["week", "month", "team_key"]
+
+
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+def test_0011_downgrade_puts_the_cell_index_back_in_stream_order_and_drops_by_cell(tmp_path):
+    from alembic import command
+    from alembic.config import Config
+
+    from rollback_rate.store.database import MIGRATIONS
+
+    db = open_database(f"sqlite:///{tmp_path / 'cells.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+
+    def indexes() -> tuple[list[str], bool]:
+        with db.snapshot() as conn:
+            inspector = sa.inspect(conn)
+            cells = inspector.get_indexes("deployment_counts")
+            by_cell = "ix_deployments_rolled_back_by_cell" in {
+                index["name"] for index in inspector.get_indexes("deployments")
+            }
+        cell = next(i["column_names"] for i in cells if i["name"] == "ix_deployment_counts_cell")
+        return cell, by_cell
+
+    for target, columns, by_cell in (
+        ("0010", ["stream_id", "team_key"], False),
+        ("head", ["team_key", "stream_id"], True),
+    ):
+        with db.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            getattr(command, "downgrade" if target == "0010" else "upgrade")(config, target)
+        assert indexes() == (["week", "month", *columns, "deployments"], by_cell)
+    db.dispose()
 
 
 def test_schema_head_is_the_newest_migration():
@@ -186,3 +234,23 @@ def test_0010_splits_stacks_and_its_downgrade_puts_them_back_whole(tmp_path):
         ledger.record(rollback("m", stamp(2, 0), version="v50"))
         query = parse_query(window="7d", as_of="2026-02-01T00:00:00Z")
         assert ledger.report(query).overall.rollbacks == 49
+
+
+def test_each_backend_lists_an_aggregates_values_and_leaves_nulls_out(db):
+    # Backend.listed: how a grouping's delays ride along with its rollback figures where
+    # there is no median aggregate (aggregation/sql.py); group_concat or string_agg.
+    rows = [(1, 2**53 + 1), (1, -3), (1, None), (2, None)]
+    values = sa.union_all(
+        *(
+            sa.select(sa.literal(g).label("g"), sa.cast(sa.literal(v), sa.BigInteger).label("v"))
+            for g, v in rows
+        )
+    ).subquery()
+    group, value = values.c.g, values.c.v
+    statement = sa.select(group, db.backend.listed(value)).group_by(group).order_by(group)
+    with db.snapshot() as conn:
+        rows = conn.execute(statement).all()
+    assert [(g, sorted(int(v) for v in text.split(",")) if text else text) for g, text in rows] == [
+        (1, [-3, 2**53 + 1]),
+        (2, None),
+    ]

@@ -25,8 +25,15 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, case, func, not_, select, tuple_
 
-from rollback_rate.aggregation.grouping import STREAM_DIMENSIONS, grouped, stream_filters
+from rollback_rate.aggregation.grouping import (
+    CELL_DIMENSIONS,
+    STREAM_DIMENSIONS,
+    grouped,
+    grouped_by_cell,
+    stream_filters,
+)
 from rollback_rate.aggregation.query import ReportQuery
+from rollback_rate.store.backend import backend_of
 from rollback_rate.store.schema import deployment_counts as cells
 from rollback_rate.store.schema import deployments as dep
 from rollback_rate.store.schema import streams
@@ -81,7 +88,8 @@ def count_deployments(
         for lo, hi, settled in ranges:
             if lo > hi:
                 continue
-            for row in conn.execute(_whole_cells(query, dims, lo, hi, cut)):
+            statement = _whole_cells(query, dims, lo, hi, cut, backend_of(conn).groups_by_sorting)
+            for row in conn.execute(statement):
                 deployed = row[len(dims)]
                 _add(totals, tuple(row[: len(dims)]), (deployed, deployed if settled else 0))
     for cell in sorted(cut):
@@ -157,7 +165,12 @@ def _is_cell(cell: Cell) -> ColumnElement[bool]:
 
 
 def _whole_cells(
-    query: ReportQuery, dims: Sequence[str], first: Cell, last: Cell, cut: set[Cell]
+    query: ReportQuery,
+    dims: Sequence[str],
+    first: Cell,
+    last: Cell,
+    cut: set[Cell],
+    groups_by_sorting: bool,
 ) -> Any:
     """Deployments of the cells from `first` to `last` that no bound cuts."""
     position = tuple_(cells.c.week, cells.c.month)
@@ -167,6 +180,13 @@ def _whole_cells(
         *[not_(and_(cells.c.week == week, cells.c.month == m)) for week, m in sorted(cut)],
         *stream_filters(cells, query, "team_key"),
     ]
+    if groups_by_sorting and set(dims) <= CELL_DIMENSIONS:
+        # Per cell and team in the order of the cell index, then by `dims`: grouped
+        # straight by team and month, SQLite sorted every cell (171,000 at a million
+        # deployments: 56 -> 21 ms).
+        figure = func.sum(cells.c.deployments)
+        return grouped_by_cell(cells, dims, [(figure, func.sum)], conditions,
+                               team_column="team_key", no_team="")  # fmt: skip
     # The rollup keeps "no team" as "" (a key column); deployments keep NULL.
     team = case((cells.c.team_key == "", None), else_=cells.c.team_key)
     figures = [func.sum(cells.c.deployments)]

@@ -9,15 +9,17 @@ stream groups are added up in SQL, not in Python.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, func, select
+from sqlalchemy import ColumnElement, Select, Table, case, func, select
 
 from rollback_rate.aggregation.query import ReportQuery
 from rollback_rate.store.schema import streams
 
 STREAM_DIMENSIONS = ("model", "environment")
+# The dimensions `grouped_by_cell` groups by: a row's team and its UTC period.
+CELL_DIMENSIONS = frozenset({"team", "week", "month"})
 
 
 def stream_filters(
@@ -69,3 +71,41 @@ def grouped(
         .join_from(inner, streams, streams.c.id == inner.c.stream_id)
         .group_by(*outer_keys)
     )
+
+
+Combine = Callable[[ColumnElement[Any]], ColumnElement[Any]]
+Figure = tuple[ColumnElement[Any], Combine]  # an aggregate, and how its values combine
+
+
+def grouped_by_cell(
+    table: Table,
+    dims: Sequence[str],
+    figures: Sequence[Figure],
+    where: Sequence[ColumnElement[bool]],
+    extra_keys: Sequence[ColumnElement[Any]] = (),
+    *,
+    team_column: str = "team",
+    no_team: str | None = None,
+) -> Select[Any]:
+    """`grouped` for `dims` among CELL_DIMENSIONS, in two steps, for a database that groups
+    by sorting (SQLite): first by week, month, team and the extra keys, the order of an
+    index that starts with them (the rollup's cell index; the rolled-back deployments' by
+    cell), so the rows are grouped as they are read, without a sort; then those groups, a
+    few thousand, by `dims`. Each figure is an aggregate over the rows and the aggregate
+    that combines its values from the first step (`func.sum` for a count). `no_team` is
+    the value `team_column` keeps for no team, where that is not NULL."""
+    team = table.c[team_column]
+    first_keys = [table.c.week.label("week"), table.c.month.label("month"), team.label("team")]
+    first_keys += [key.label(f"k{i}") for i, key in enumerate(extra_keys)]
+    labelled = [figure.label(f"f{i}") for i, (figure, _) in enumerate(figures)]
+    first = select(*first_keys, *labelled).where(*where).group_by(*first_keys).subquery()
+    named = (
+        first.c.team
+        if no_team is None
+        else case((first.c.team == no_team, None), else_=first.c.team)
+    )
+    columns = {"team": named, "week": first.c.week, "month": first.c.month}
+    keys: list[ColumnElement[Any]] = [columns[name].label(name) for name in dims]
+    keys += [first.c[f"k{i}"] for i in range(len(extra_keys))]
+    combined = [combine(first.c[f"f{i}"]) for i, (_, combine) in enumerate(figures)]
+    return select(*keys, *combined).group_by(*keys)

@@ -11,7 +11,16 @@ from collections.abc import Sequence
 from typing import Any
 
 import psycopg
-from sqlalchemy import ColumnElement, Connection, Engine, create_engine, func, make_url
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Text,
+    cast,
+    create_engine,
+    func,
+    make_url,
+)
 from sqlalchemy.exc import DBAPIError
 
 from rollback_rate.events import EventRecord
@@ -65,6 +74,7 @@ class PostgresBackend(Backend):
     # indexes on the other core while Python works, and a build at the end would not be.
     indexes_after_bulk_load = False
     concurrent_writers = True
+    groups_by_sorting = False  # measured: two steps cost it 39 against 25 ms
 
     def create_engine(self, url: str) -> Engine:
         # A short connect timeout: while the server is down or unreachable, a request (a
@@ -178,6 +188,9 @@ class PostgresBackend(Backend):
 
     def median(self, expression: ColumnElement[Any]) -> ColumnElement[Any] | None:
         return func.percentile_cont(0.5).within_group(expression)
+
+    def listed(self, expression: ColumnElement[Any]) -> ColumnElement[Any]:
+        return func.string_agg(cast(expression, Text), ",")
 
     def is_retryable(self, error: DBAPIError) -> bool:
         return getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
