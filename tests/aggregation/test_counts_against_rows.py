@@ -128,9 +128,10 @@ def _figures(counts: Counts) -> dict[str, Any]:
     period=st.sampled_from([None, "week", "month"]),
     model=st.sampled_from([None, "a"]),
     team=st.sampled_from([None, "risk"]),
+    parallel=st.booleans(),
 )
 def test_every_figure_is_what_the_rows_give(
-    db, drawn, as_of, window, since, until, by, period, model, team
+    db, drawn, as_of, window, since, until, by, period, model, team, parallel
 ):
     if since is not None and until is not None and since > until:
         return  # refused as an option (tested with the query)
@@ -144,7 +145,9 @@ def test_every_figure_is_what_the_rows_give(
     # As a report asks: overall, by a dimension, by a period (each folded or counted).
     groupings = list(dict.fromkeys([(), by, *([(period,)] if period else [])]))
     with db.snapshot() as conn:
-        found = aggregate_many(conn, query, groupings)
+        # In parallel, PostgreSQL's medians come from a second connection in this snapshot.
+        alongside = db.alongside(conn) if parallel else None
+        found = aggregate_many(conn, query, groupings, alongside=alongside)
         rows = conn.exec_driver_sql(
             "SELECT d.stream_id, s.model, s.environment, d.team, d.week, d.month, "
             "d.deployed_at, d.rolled_back_at, d.rollback_automated, d.rollback_cause, "

@@ -76,10 +76,14 @@ class ReadModel:
                     local = local_periods(query.period, query.tz, *span)
             if query.period:
                 groupings.append((query.period,))
-            found = aggregate_many(conn, query, groupings, costed=costed, local=local)
+            alongside = self.database.alongside(conn)
+            found = aggregate_many(conn, query, groupings, costed=costed, local=local,
+                                   alongside=alongside)  # fmt: skip
             failures = failed_rollbacks(conn, query)
             before = query.previous()
-            previous = aggregate_many(conn, before, [()])[0][()] if before else None
+            previous = (
+                aggregate_many(conn, before, [()], alongside=alongside)[0][()] if before else None
+            )
             names = (
                 {row.id: (row.model, row.environment) for row in conn.execute(
                     select(streams.c.id, streams.c.model, streams.c.environment))}

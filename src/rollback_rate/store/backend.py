@@ -39,6 +39,7 @@ class Backend:
     # GROUP BY sorts its rows unless an index holds them in that order (SQLite), rather
     # than hashing them (PostgreSQL): then grouping in an index's order first pays.
     groups_by_sorting: ClassVar[bool]
+    shares_snapshots: ClassVar[bool] = False  # export_snapshot gives an id (parallel.py)
 
     def create_engine(self, url: str) -> Engine:
         raise NotImplementedError
@@ -123,6 +124,15 @@ class Backend:
         """The aggregate of `expression`'s median (the mean of the middle two values when
         there are two), or None where the database has no such aggregate."""
         return None
+
+    def export_snapshot(self, conn: Connection) -> str | None:
+        """An id by which another transaction can see exactly what `conn`'s sees, while
+        conn's stays open; None where a database cannot share a snapshot (SQLite)."""
+        return None
+
+    def import_snapshot(self, conn: Connection, snapshot: str) -> None:
+        """Make `conn`'s new transaction see the snapshot `export_snapshot` named."""
+        raise NotImplementedError(f"{self.name} cannot share a snapshot")
 
     def listed(self, expression: ColumnElement[Any]) -> ColumnElement[Any]:
         """The aggregate of `expression`'s values (NULLs left out) as one comma-separated

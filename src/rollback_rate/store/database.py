@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from rollback_rate.errors import DatabaseNotFound, DatabaseUnavailable, InvalidOption
 from rollback_rate.store.backend import Backend, backend_for_url
+from rollback_rate.store.parallel import Alongside, ParallelReads
 from rollback_rate.store.redaction import redact, redact_text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -71,6 +72,8 @@ class Database:
         self.url = normalise_url(url)
         self.backend: Backend = backend_for_url(self.url)
         self.engine = self.backend.create_engine(self.url)
+        shares = self.backend.shares_snapshots
+        self._parallel = ParallelReads(self.url, self.backend) if shares else None
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -86,6 +89,13 @@ class Database:
             conn = conn.execution_options(**self.backend.snapshot_options())
             with conn.begin():
                 yield conn
+
+    def alongside(self, conn: Connection) -> Alongside | None:
+        """A way to run a read in `conn`'s snapshot on another connection, in parallel
+        (`parallel.py`), or None where the database cannot share a snapshot (SQLite)."""
+        if self._parallel is None:
+            return None
+        return self._parallel.alongside(conn)
 
     def current_revision(self) -> str | None:
         with self.snapshot() as conn:
@@ -121,6 +131,8 @@ class Database:
             raise DatabaseUnavailable(f"database {redact(self.url)} unreachable") from exc
 
     def dispose(self) -> None:
+        if self._parallel is not None:
+            self._parallel.dispose()
         self.engine.dispose()
 
 
