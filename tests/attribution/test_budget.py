@@ -22,3 +22,14 @@ def test_the_largest_states_are_shed_until_under_half_the_bound():
         budget.update(key, size)
     # 1,250 held; shedding 600 leaves 650, then 300 leaves 350 <= 500.
     assert budget.to_shed() == [2, 3]
+
+
+def test_a_projector_keeps_as_many_states_as_its_backend_allows(db):
+    # PostgreSQL allows more than SQLite: a stream pushed out continues at the end of the
+    # import from events read back over the wire (store/postgres.py).
+    from rollback_rate.attribution.projection import Projector
+
+    with db.begin() as conn:
+        limit = Projector(conn).budget.limit
+    expected = {"sqlite": 12 * 2**20, "postgresql": 24 * 2**20}[db.backend.name]
+    assert limit == db.backend.state_budget == expected

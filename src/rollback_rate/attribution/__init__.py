@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from rollback_rate.lazy import lazy_exports, where
 
 if TYPE_CHECKING:
-    from rollback_rate.attribution.budget import STATE_BUDGET, StateBudget
+    from rollback_rate.attribution.budget import StateBudget
     from rollback_rate.attribution.changes import ChangeLog, StreamChanges
     from rollback_rate.attribution.compact_stack import StreamState
     from rollback_rate.attribution.projection import Projector, rebuild_all, refresh_streams
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     )
 
 _LAZY = {
-    **where("rollback_rate.attribution.budget", "STATE_BUDGET", "StateBudget"),
+    **where("rollback_rate.attribution.budget", "StateBudget"),
     **where("rollback_rate.attribution.changes", "ChangeLog", "StreamChanges"),
     **where("rollback_rate.attribution.compact_stack", "StreamState"),
     **where("rollback_rate.attribution.projection", "Projector", "rebuild_all", "refresh_streams"),
@@ -50,7 +50,6 @@ __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [
-    "STATE_BUDGET",
     "ChangeLog",
     "Deployed",
     "FixedForward",

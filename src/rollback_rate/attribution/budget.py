@@ -8,11 +8,7 @@ which continues from the saved state (`Projector._defer`).
 
 from __future__ import annotations
 
-# Bytes of stream states one transaction keeps in memory. Measured (issue 14): 48 MiB let a
-# 10M-event import peak at 245 MB, 12 MiB at under 200 MB (a 3M-event import: 231 -> 191
-# MB), and a 1M-event import took the same time with either (33 s): streams past the
-# bound continue from their saved state at the end, which costs little.
-STATE_BUDGET = 12 * 2**20
+# The bound is the backend's (Backend.state_budget: what was measured on each).
 
 
 class StateBudget:
@@ -23,7 +19,7 @@ class StateBudget:
     nothing, where summing every stream's footprint per chunk cost an import of a million
     events about a second (issue 14)."""
 
-    def __init__(self, limit: int = STATE_BUDGET) -> None:
+    def __init__(self, limit: int) -> None:
         self.limit = limit
         self.sizes: dict[int, int] = {}
         self.total = 0

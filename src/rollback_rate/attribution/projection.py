@@ -168,7 +168,7 @@ class Projector:
     ) -> None:
         self.conn = conn
         self.queue = queue or StatementQueue()
-        self.budget = budget or StateBudget()
+        self.budget = budget or StateBudget(backend_of(conn).state_budget)
         self.changes = changes
         self.writer = ProjectionWriter(conn, self.queue, changes)
         self.inline: dict[int, _Stream] = {}
