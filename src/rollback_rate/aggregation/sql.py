@@ -136,7 +136,9 @@ def aggregate_many(
             lambda other: _aggregate_medians(other, query, list(bases), median, local)
         )
     try:
-        found, carried = _count_groupings(conn, query, counted, bases, costed, local)
+        found, carried = _count_groupings(
+            conn, query, counted, bases, costed, local, delays_ride_along=median is None
+        )
     except BaseException:
         if medians is not None:
             wait([medians])  # keep this snapshot, which it may still be taking, until then
@@ -160,14 +162,20 @@ def _count_groupings(
     bases: dict[tuple[str, ...], tuple[str, ...] | None],
     costed: bool,
     local: LocalPeriods | None,
+    *,
+    delays_ride_along: bool,
 ) -> tuple[dict[tuple[str, ...], dict[Key, Counts]], dict[tuple[str, ...], dict[Key, list[float]]]]:
-    """Every grouping's counts, counted or folded, and the delays that came with a counted
-    grouping's rollback figures (`_delays_ride_along`)."""
+    """Every grouping's counts, counted or folded. With `delays_ride_along` (a database
+    without a median aggregate: SQLite), a counted grouping by the rows' own columns
+    (stream, team, period), whose rollback statement is one flat GROUP BY, reads its
+    delays to rollback with its rollback figures, returned beside the counts: grouped by
+    team and month, reading them apart sorted the rolled-back rows a second time."""
     found: dict[tuple[str, ...], dict[Key, Counts]] = {}
     carried: dict[tuple[str, ...], dict[Key, list[float]]] = {}
     for dims in counted:
         groups: dict[Key, Counts] = {} if dims else {(): Counts()}
-        listed: dict[Key, list[str]] | None = {} if _delays_ride_along(conn, dims) else None
+        by_rows = not any(name in STREAM_DIMENSIONS for name in dims)
+        listed: dict[Key, list[str]] | None = {} if delays_ride_along and by_rows else None
         found[dims] = _count(conn, query, dims, groups, costed, _local_in(dims, local), listed)
         if listed is not None:
             carried[dims] = {key: _delays(texts) for key, texts in listed.items()}
@@ -220,16 +228,6 @@ def _fold(
 
 def _cause_order(item: tuple[str, int]) -> tuple[int, str]:
     return -item[1], item[0]
-
-
-def _delays_ride_along(conn: Connection, dims: Sequence[str]) -> bool:
-    """Whether a grouping's delays to rollback are read with its rollback figures: where
-    the database has no median aggregate (SQLite), and the grouping is by the rows' own
-    columns (stream, team, period), so its statement is one flat GROUP BY. Grouped by
-    team and month, reading them apart sorted the rolled-back rows a second time."""
-    if any(name in STREAM_DIMENSIONS for name in dims):
-        return False
-    return backend_of(conn).median(literal_column("0")) is None
 
 
 def _count(
@@ -477,7 +475,7 @@ def _medians(
     """Every group's median time to rollback where the database has no median aggregate
     (SQLite; PostgreSQL's is `_aggregate_medians`): the middle delay or the mean of the
     middle two. Each counted grouping's delays came with its rollback figures (`carried`,
-    see `_delays_ride_along`) or are read in the order of an index (`_ordered_delays`),
+    see `_count_groupings`) or are read in the order of an index (`_ordered_delays`),
     and a folded grouping gathers its finer groups' delays and sorts them here (tens of
     thousands of numbers: milliseconds), so the rolled-back rows are read once per
     report, not once per grouping."""
