@@ -45,10 +45,12 @@ def grouped(
     where: Sequence[ColumnElement[bool]],
     extra_keys: Sequence[ColumnElement[Any]] = (),
     key_columns: dict[str, ColumnElement[Any]] | None = None,
+    combine: Sequence[Combine] | None = None,
 ) -> Select[Any]:
     """`SELECT dims, extra keys, figures ... GROUP BY dims, extra keys` over `table`, each
-    figure an additive aggregate (a count or a sum). `key_columns` names the column of a
-    dimension when it is not `table`'s column of that name."""
+    figure an additive aggregate (a count or a sum), or one that `combine` says how to
+    combine across streams. `key_columns` names the column of a dimension when it is not
+    `table`'s column of that name."""
     own = key_columns or {}
 
     def column(name: str) -> ColumnElement[Any]:
@@ -65,7 +67,8 @@ def grouped(
     outer_keys = [
         streams.c[name] if name in STREAM_DIMENSIONS else inner.c[name] for name in dims
     ] + [inner.c[f"k{i}"] for i in range(len(extra_keys))]
-    sums = [func.sum(inner.c[f"f{i}"]) for i in range(len(figures))]
+    combined = combine or [func.sum] * len(figures)
+    sums = [how(inner.c[f"f{i}"]) for i, how in enumerate(combined)]
     return (
         select(*outer_keys, *sums)
         .join_from(inner, streams, streams.c.id == inner.c.stream_id)

@@ -144,7 +144,7 @@ def aggregate_many(
             wait([medians])  # keep this snapshot, which it may still be taking, until then
         raise
     if median is None:
-        _medians(conn, query, counted, bases, found, local, carried)
+        _medians(bases, found, carried)
     else:
         found_medians = (
             medians.result() if medians is not None
@@ -166,16 +166,15 @@ def _count_groupings(
     delays_ride_along: bool,
 ) -> tuple[dict[tuple[str, ...], dict[Key, Counts]], dict[tuple[str, ...], dict[Key, list[float]]]]:
     """Every grouping's counts, counted or folded. With `delays_ride_along` (a database
-    without a median aggregate: SQLite), a counted grouping by the rows' own columns
-    (stream, team, period), whose rollback statement is one flat GROUP BY, reads its
-    delays to rollback with its rollback figures, returned beside the counts: grouped by
-    team and month, reading them apart sorted the rolled-back rows a second time."""
+    without a median aggregate: SQLite), each counted grouping reads its delays to
+    rollback with its rollback figures, returned beside the counts, instead of reading
+    the rolled-back rows a second time (grouped by team and month, sorting them again;
+    by model, moving 70,000 rows into Python)."""
     found: dict[tuple[str, ...], dict[Key, Counts]] = {}
     carried: dict[tuple[str, ...], dict[Key, list[float]]] = {}
     for dims in counted:
         groups: dict[Key, Counts] = {} if dims else {(): Counts()}
-        by_rows = not any(name in STREAM_DIMENSIONS for name in dims)
-        listed: dict[Key, list[str]] | None = {} if delays_ride_along and by_rows else None
+        listed: dict[Key, list[str]] | None = {} if delays_ride_along else None
         found[dims] = _count(conn, query, dims, groups, costed, _local_in(dims, local), listed)
         if listed is not None:
             carried[dims] = {key: _delays(texts) for key, texts in listed.items()}
@@ -368,7 +367,8 @@ def _count_rollbacks(
         rolled_back = grouped_by_cell(dep, dims, pairs, where, extra_keys=by_cause)
     else:
         rolled_back = grouped(dep, dims, figures, where, extra_keys=by_cause,
-                              key_columns=_local(dep, "deployed_at", local))  # fmt: skip
+                              key_columns=_local(dep, "deployed_at", local),
+                              combine=combined)  # fmt: skip
     width = len(dims)
     causes: dict[Key, dict[str, int]] = {}
     for row in conn.execute(rolled_back):
@@ -464,40 +464,27 @@ def _count_exposure(
 
 
 def _medians(
-    conn: Connection,
-    query: ReportQuery,
-    counted: Sequence[tuple[str, ...]],
     bases: dict[tuple[str, ...], tuple[str, ...] | None],
     found: dict[tuple[str, ...], dict[Key, Counts]],
-    local: LocalPeriods | None,
     carried: dict[tuple[str, ...], dict[Key, list[float]]],
 ) -> None:
     """Every group's median time to rollback where the database has no median aggregate
     (SQLite; PostgreSQL's is `_aggregate_medians`): the middle delay or the mean of the
     middle two. Each counted grouping's delays came with its rollback figures (`carried`,
-    see `_count_groupings`) or are read in the order of an index (`_ordered_delays`),
-    and a folded grouping gathers its finer groups' delays and sorts them here (tens of
-    thousands of numbers: milliseconds), so the rolled-back rows are read once per
-    report, not once per grouping."""
-    read = {  # each group's delays; a grouping only folded from needs no order
-        dims: carried[dims] if dims in carried
-        else _ordered_delays(conn, query, dims, _local_in(dims, local))
-        for dims in counted
-    }  # fmt: skip
+    see `_count_groupings`), and a folded grouping gathers its finer groups' delays and
+    sorts them here (tens of thousands of numbers: milliseconds), so the rolled-back
+    rows are read once per report, not once per grouping."""
     for dims, base in bases.items():
         if base is None:
-            delays = read[dims]
-            for values in delays.values():
-                values.sort()  # at once when they were read in order
+            delays = carried[dims]
         else:
             holder = _coarser(base, dims)
             delays = {}
-            for key, values in read[base].items():
+            for key, values in carried[base].items():
                 delays.setdefault(holder(key), []).extend(values)
-            for values in delays.values():
-                values.sort()
-        for key, ordered in delays.items():
-            _set_median(found[dims], key, ordered)
+        for key, values in delays.items():
+            values.sort()
+            _set_median(found[dims], key, values)
 
 
 def _aggregate_medians(
@@ -538,39 +525,6 @@ def _aggregate_medians(
         values = dict(zip(names, row[:width], strict=True))
         found.append((dims, tuple(values[d] for d in dims), float(row[-1])))
     return found
-
-
-def _ordered_delays(
-    conn: Connection, query: ReportQuery, dims: Sequence[str], local: LocalPeriods | None
-) -> dict[Key, list[float]]:
-    """Each group's delays from deployment to rollback (within the window), ascending.
-
-    Read per stream in order of delay, which SQLite's index of the rolled-back delays
-    (stream, delay) gives without a sort; a group of several streams merges their runs
-    here (sorting runs that are already in order is one pass)."""
-    own = _local(dep, "deployed_at", local)
-    row_dims = [d for d in dims if d not in STREAM_DIMENSIONS]
-    columns = [own[d].label(d) if d in own else dep.c[d] for d in row_dims]
-    delay = dep.c.rolled_back_at - dep.c.deployed_at
-    where = [*report_filters(dep, "deployed_at", query, indexed=False), within_window(query)]
-    statement = select(dep.c.stream_id, *columns, delay).where(*where)
-    by_stream = len(row_dims) < len(dims)  # model or environment: found from the stream
-    first = 0 if by_stream else 1  # the stream id is a row's first column
-    runs: dict[tuple[Any, ...], list[float]] = {}
-    for row in backend_of(conn).plain_rows(conn, statement.order_by(dep.c.stream_id, delay)):
-        runs.setdefault(row[first:-1], []).append(row[-1])
-    delays: dict[Key, list[float]] = runs
-    if by_stream:
-        named = select(streams.c.id, *(streams.c[d] for d in STREAM_DIMENSIONS))
-        names = {row.id: row._mapping for row in conn.execute(named)}
-        delays = {}
-        for (stream_id, *values), run in runs.items():
-            of_row = dict(zip(row_dims, values, strict=True))
-            key = tuple(names[stream_id][d] if d in STREAM_DIMENSIONS else of_row[d] for d in dims)
-            delays.setdefault(key, []).extend(run)
-    for values in delays.values():
-        values.sort()
-    return delays
 
 
 def _delays(texts: Sequence[str]) -> list[float]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from sqlalchemy import ColumnElement, Connection, Engine, Index, Select, func
+from sqlalchemy import ColumnElement, Connection, Engine, Index, func
 from sqlalchemy.exc import DBAPIError
 
 from rollback_rate.events import EventRecord
@@ -101,13 +101,6 @@ class Backend:
         if self.placeholder != "?":
             sql = sql.replace("?", self.placeholder)
         return [tuple(row) for row in conn.exec_driver_sql(sql, tuple(params))]
-
-    def plain_rows(self, conn: Connection, statement: Select[Any]) -> list[tuple[Any, ...]]:
-        """Every row of a SELECT as a plain tuple, for reads of tens of thousands of rows
-        into Python (a report's rolled-back delays), where building SQLAlchemy's rows costs
-        as much as the query. Its parameters must be ones the driver takes as they are
-        (numbers, strings)."""
-        return [tuple(row) for row in conn.execute(statement)]
 
     def data_version(self, conn: Connection) -> str | None:
         """A value that changes whenever a commit could change an answer read from the

@@ -192,8 +192,9 @@ deployments = Table(
 # SQLite groups and orders by sorting, unless an index already holds the rows in that
 # order (PostgreSQL hashes its groups). Two more partial indexes of the rolled-back few,
 # in stream order, spare a report by model or stream its two largest sorts: the rollback
-# figures per stream and root cause, and each stream's delays in order for the medians
-# (at a million deployments, 84 -> 23 ms and 66 -> 10 ms of SQLite's time). SQLite only.
+# figures per stream and root cause (84 -> 23 ms of SQLite's time at a million
+# deployments), and each stream's delays in order, for the survival curves (the medians'
+# delays now come with the rollback figures, aggregation/sql.py). SQLite only.
 _ROLLED_BACK = text("rolled_back_at IS NOT NULL")
 Index(
     "ix_deployments_rolled_back_by_stream",

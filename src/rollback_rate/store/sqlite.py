@@ -15,7 +15,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Index, Select, create_engine, event
+from sqlalchemy import Connection, Engine, Index, create_engine, event
 
 from rollback_rate.events import EventRecord
 from rollback_rate.store.appended import (
@@ -70,17 +70,6 @@ class SQLiteBackend(Backend):
             # it holds about one row, and have the planner read the statistics again.
             conn.exec_driver_sql(_EMPTY_INDEX_STATISTICS)
             conn.exec_driver_sql("ANALYZE sqlite_schema")
-
-    def plain_rows(self, conn: Connection, statement: Select[Any]) -> list[tuple[Any, ...]]:
-        # Straight to the driver: 70,000 rows in 40 ms instead of 80 through Row objects.
-        compiled = statement.compile(dialect=conn.dialect)
-        params = compiled.construct_params()
-        sql = str(compiled)
-        with driver_errors(conn, sql) as driver:
-            found: list[tuple[Any, ...]] = driver.execute(
-                sql, [params[name] for name in compiled.positiontup or ()]
-            ).fetchall()
-            return found
 
     def build_indexes(self, conn: Connection, indexes: Sequence[Index]) -> None:
         # SQLite's sorter may take as much memory as the page cache on top of it: with the
