@@ -174,10 +174,14 @@ def _whole_cells(
 ) -> Any:
     """Deployments of the cells from `first` to `last` that no bound cuts."""
     position = tuple_(cells.c.week, cells.c.month)
+    # A cut cell is an end of the range (count_deployments splits it at the one that holds
+    # as_of - window): left out by a strict bound, not by a test of every cell (6 of 29 ms
+    # by team and month at a million deployments). One inside, if any, by a test.
+    inside = [cell for cell in sorted(cut) if first < cell < last]
     conditions: list[ColumnElement[bool]] = [
-        position >= tuple_(*first),
-        position <= tuple_(*last),
-        *[not_(and_(cells.c.week == week, cells.c.month == m)) for week, m in sorted(cut)],
+        position > tuple_(*first) if first in cut else position >= tuple_(*first),
+        position < tuple_(*last) if last in cut else position <= tuple_(*last),
+        *[not_(and_(cells.c.week == week, cells.c.month == m)) for week, m in inside],
         *stream_filters(cells, query, "team_key"),
     ]
     if groups_by_sorting and set(dims) <= CELL_DIMENSIONS:
