@@ -350,7 +350,7 @@ def _count_rollbacks(
         _flag(and_(within, dep.c.rollback_gap <= query.repeat_within)),
     ]
     backend = backend_of(conn)
-    combined: list[Combine] = [_summed] * len(figures)
+    combined: list[Combine] = [func.sum] * len(figures)
     if delays is not None:
         delay = dep.c.rolled_back_at - dep.c.deployed_at
         figures.append(backend.listed(case((within, delay))))
@@ -394,10 +394,6 @@ def _count_rollbacks(
             named[cause] = named.get(cause, 0) + rollbacks
     for key, named in causes.items():
         groups[key].root_causes = sorted(named.items(), key=_cause_order)
-
-
-def _summed(values: ColumnElement[Any]) -> ColumnElement[Any]:
-    return func.sum(values)
 
 
 def _count_unplanned(
