@@ -17,6 +17,7 @@ import argparse
 import os
 import random
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -93,14 +94,55 @@ def _batch_body(run: str, n: int, now: int) -> bytes:
     )
 
 
-def wrk_single_post(base_url: str, token: str, seconds: float, connections: int) -> None:
+def _processes() -> list[tuple[int, int, str, float]]:
+    """(pid, parent pid, name, CPU seconds so far) of every process, from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # gone since the listing
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+        found.append((int(stat.parent.name), int(fields[1]), name, cpu))
+    return found
+
+
+def cpu_by_part(server_pid: int) -> dict[str, float]:
+    """CPU seconds so far of the server's process tree, of PostgreSQL's processes on this
+    machine, of this benchmark's finished children (wrk, once it has exited) and of every
+    other process still running."""
+    processes = _processes()
+    tree, grew = {server_pid}, True
+    while grew:
+        more = {pid for pid, parent, _, _ in processes if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    parts = {"server": 0.0, "PostgreSQL": 0.0, "wrk": children.ru_utime + children.ru_stime}
+    parts["others"] = 0.0
+    for pid, _, name, cpu in processes:
+        part = "server" if pid in tree else "PostgreSQL" if name == "postgres" else "others"
+        parts[part] += cpu
+    return parts
+
+
+def wrk_single_post(
+    base_url: str, token: str, seconds: float, connections: int, server_pid: int
+) -> None:
     """The same single-event POST phase driven by wrk, a C client that leaves the server
-    most of the two cores (the Python client above spends about as much CPU as the server)."""
+    most of the two cores (the Python client above spends about as much CPU as the server).
+
+    It also prints the CPU each request cost the server's workers, PostgreSQL and the rest
+    (wrk), from /proc: on a machine they share, the cores divided by the sum of those is
+    the most requests a second they could serve, however short the waits."""
     wrk = shutil.which("wrk")
     if wrk is None:
         print("single-event POST (wrk): skipped, wrk is not installed (apt-get install wrk)")
         return
     script = Path(__file__).with_name("wrk_single_post.lua")
+    before = cpu_by_part(server_pid)
     out = subprocess.run(
         [
             wrk,
@@ -117,6 +159,7 @@ def wrk_single_post(base_url: str, token: str, seconds: float, connections: int)
         env={**os.environ, "RR_TOKEN": token},
         check=True,
     ).stdout
+    after = cpu_by_part(server_pid)
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
     p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M)
     p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
@@ -127,6 +170,17 @@ def wrk_single_post(base_url: str, token: str, seconds: float, connections: int)
         f"p50 {p50.group(1) if p50 else '?'}, p99 {p99.group(1) if p99 else '?'}"
         + (f", {errors.group(1)} non-2xx" if errors else "")
     )
+    requests = re.search(r"(\d+) requests in", out)
+    if requests and int(requests.group(1)):
+        count = int(requests.group(1))
+        spent = {part: (after[part] - before[part]) / count * 1000 for part in after}
+        total = sum(spent.values())
+        print(
+            "  CPU per request: "
+            + ", ".join(f"{part} {ms:.3f} ms" for part, ms in spent.items())
+            + f"; {os.cpu_count()} cores at {total:.3f} ms a request serve at most "
+            f"{os.cpu_count() * 1000 / total:,.0f} req/s"
+        )
 
 
 class Server:
@@ -278,7 +332,7 @@ def main() -> None:
         run_phase(
             "single-event POST", args.concurrency, args.seconds, 10**9, single, server.url, token
         )
-        wrk_single_post(server.url, token, args.seconds, args.concurrency)
+        wrk_single_post(server.url, token, args.seconds, args.concurrency, server.process.pid)
         run_phase(
             "10,000-event batch POST",
             2,
