@@ -19,8 +19,9 @@ class StateBudget:
     nothing, where summing every stream's footprint per chunk cost an import of a million
     events about a second (issue 14)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, shed_to: float = 0.5) -> None:
         self.limit = limit
+        self.shed_to = shed_to
         self.sizes: dict[int, int] = {}
         self.total = 0
 
@@ -37,11 +38,14 @@ class StateBudget:
         return self.total > self.limit
 
     def to_shed(self) -> list[int]:
-        """The keys of the largest states, enough to come back under half the bound."""
+        """The keys of the largest states, enough to come back under `shed_to` of the
+        bound (half, by default): each stream shed is read back at the end of the import,
+        and the fewer shed the more are held between sheds (`Backend.state_shed_to`)."""
         total = self.total
         shed = []
+        keep = int(self.limit * self.shed_to)
         for key, footprint in sorted(self.sizes.items(), key=lambda item: item[1], reverse=True):
-            if total <= self.limit // 2:
+            if total <= keep:
                 break
             total -= footprint
             shed.append(key)

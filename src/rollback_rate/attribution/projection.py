@@ -168,7 +168,8 @@ class Projector:
     ) -> None:
         self.conn = conn
         self.queue = queue or StatementQueue()
-        self.budget = budget or StateBudget(backend_of(conn).state_budget)
+        backend = backend_of(conn)
+        self.budget = budget or StateBudget(backend.state_budget, backend.state_shed_to)
         self.changes = changes
         self.writer = ProjectionWriter(conn, self.queue, changes)
         self.inline: dict[int, _Stream] = {}

@@ -46,6 +46,10 @@ class Backend:
     # same time with either: a stream pushed out continues from its saved state at the
     # end, which costs SQLite, in process, little.
     state_budget: ClassVar[int] = 12 * 2**20
+    # Past the bound, states are shed down to this share of it: the fewer shed, the fewer
+    # read back at the end, but the more held between sheds (SQLite's 10M-event import is
+    # near its memory bound, and its reads back cost little in process).
+    state_shed_to: ClassVar[float] = 0.5
 
     def create_engine(self, url: str) -> Engine:
         raise NotImplementedError
