@@ -119,9 +119,9 @@ def cpu_by_part(server_pid: int) -> dict[str, float]:
         more = {pid for pid, parent, _, _ in processes if parent in tree} - tree
         tree |= more
         grew = bool(more)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    parts = {"server": 0.0, "PostgreSQL": 0.0, "wrk": children.ru_utime + children.ru_stime}
-    parts["others"] = 0.0
+    finished = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk = finished.ru_utime + finished.ru_stime
+    parts = {"server": 0.0, "PostgreSQL": 0.0, "wrk": wrk, "others": 0.0}
     for pid, _, name, cpu in processes:
         part = "server" if pid in tree else "PostgreSQL" if name == "postgres" else "others"
         parts[part] += cpu
@@ -134,8 +134,8 @@ def wrk_single_post(
     """The same single-event POST phase driven by wrk, a C client that leaves the server
     most of the two cores (the Python client above spends about as much CPU as the server).
 
-    It also prints the CPU each request cost the server's workers, PostgreSQL and the rest
-    (wrk), from /proc: on a machine they share, the cores divided by the sum of those is
+    It also prints the CPU each request cost the server's processes, PostgreSQL's, wrk and
+    any other process: on a machine they share, the cores divided by the sum of those is
     the most requests a second they could serve, however short the waits."""
     wrk = shutil.which("wrk")
     if wrk is None:
