@@ -15,14 +15,15 @@ In one run on one machine, for the same synthetic file (`generate.py`):
 - the engine alone: the very rows that import stored (events, streams, stacks,
   deployments, the rollup's cells, orphan rollbacks) copied by the database itself into
   empty tables of the same schema with `INSERT ... SELECT`, in one transaction, so no
-  Python runs per row. On SQLite (same process as the import) twice: under every index,
-  and as bulk-load mode does it (the secondary indexes dropped, then built after the load).
-  On PostgreSQL in the server, with the indexes up, as the import keeps them there.
+  Python runs per row. Both ways, twice each, alternating, the faster printed: under
+  every index, and with the indexes built after the rows (on SQLite as bulk-load mode
+  does it; on PostgreSQL every index, which the import keeps up there).
 
 On SQLite the engine runs on the import's own thread, so the import's CPU time less the
-engine's bulk-load time is about what our Python costs. On PostgreSQL the server works on
-the other core while Python goes on: the import's wall time is bounded below by the larger
-of its own CPU time and the server's. The last lines say how far each target is from that.
+engine's faster way and start-up is about what our Python costs. On PostgreSQL the server
+works on the other core while Python goes on: the import's wall time is bounded below by
+the larger of its own CPU time and the server's. The last lines say how far each target is
+from that.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def postgres_engine_seconds(imported: str, schema: str, *, bulk: bool) -> dict[s
     empty tables like them in a new schema of the same database: under every index
     (`LIKE ... INCLUDING ALL`), or bare, every index (primary keys and unique ones too)
     built after the rows."""
-    engine = sa.create_engine(imported.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = _engine(imported)
     like = "INCLUDING DEFAULTS" if bulk else "INCLUDING ALL"
     with engine.connect() as conn:
         with conn.begin():
@@ -128,6 +129,16 @@ def postgres_engine_seconds(imported: str, schema: str, *, bulk: bool) -> dict[s
         )
     engine.dispose()
     return steps
+
+
+def engine_seconds(
+    backend: str, imported: str, workdir: Path, *, bulk: bool, run: int
+) -> dict[str, float]:
+    """One copy of the imported rows by `backend`'s engine: into a fresh SQLite file, or
+    into a new schema (one per run and way) of the PostgreSQL database."""
+    if backend == "sqlite":
+        return sqlite_engine_seconds(imported, _fresh(workdir), bulk=bulk)
+    return postgres_engine_seconds(imported, f"floor_{run}_{bulk}", bulk=bulk)
 
 
 def _copied(
@@ -212,28 +223,17 @@ def main() -> None:
                 wall, cpu, peak = child_import(imported, path)
                 figures = {"import wall s": wall, "import CPU s": cpu, "import peak MiB": peak}
                 _, figures["of which start-up (an empty file) s"], _ = child_import(bare, empty)
-                if backend == "sqlite":
-                    # Twice each, alternating, on fresh files: the first copy also warms
-                    # the imported file's pages. The faster of each is printed.
-                    runs = [
-                        sqlite_engine_seconds(imported, _fresh(workdir), bulk=bulk)
-                        for _ in range(2)
-                        for bulk in (False, True)
-                    ]
-                    variants = {
-                        "engine, indexes up": _faster(runs[0], runs[2]),
-                        "engine, bulk-load mode": _faster(runs[1], runs[3]),
-                    }
-                else:
-                    runs = [
-                        postgres_engine_seconds(imported, f"floor_{i}_{bulk}", bulk=bulk)
-                        for i in range(2)
-                        for bulk in (False, True)
-                    ]
-                    variants = {
-                        "engine, indexes up": _faster(runs[0], runs[2]),
-                        "engine, indexes after": _faster(runs[1], runs[3]),
-                    }
+                # Twice each, alternating: the first copy also warms the imported pages.
+                runs = [
+                    engine_seconds(backend, imported, workdir, bulk=bulk, run=i)
+                    for i in range(2)
+                    for bulk in (False, True)
+                ]
+                after = "bulk-load mode" if backend == "sqlite" else "indexes after"
+                variants = {
+                    "engine, indexes up": _faster(runs[0], runs[2]),
+                    f"engine, {after}": _faster(runs[1], runs[3]),
+                }
                 for name, steps in variants.items():
                     figures[f"{name} s"] = sum(steps.values())
                     how = name.split(", ")[1]
@@ -247,8 +247,12 @@ def _faster(*runs: dict[str, float]) -> dict[str, float]:
     return min(runs, key=lambda steps: sum(steps.values()))
 
 
+def _engine(url: str) -> sa.Engine:
+    return sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+
+
 def _rows(url: str) -> int:
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = _engine(url)
     with engine.connect() as conn:
         count = "SELECT count(*) FROM {}"
         rows = sum(conn.exec_driver_sql(count.format(t)).scalar_one() for t in TABLES)
